@@ -1,0 +1,1 @@
+"""Pulumi components: thin shells that turn the core's model and rendering into resources."""

@@ -1,0 +1,179 @@
+"""Rules that relate one part of a stack to another. Each returns every problem it finds."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+from .errors import Problem
+from .model import Stack
+
+Check = Iterator[Problem]
+
+
+def check_stack(stack: Stack) -> list[Problem]:
+    return [
+        *_nodes(stack),
+        *_vips(stack),
+        *_vrrp(stack),
+        *_health(stack),
+        *_pools(stack),
+    ]
+
+
+def _duplicates(values: list[object]) -> set[object]:
+    return {value for value, count in Counter(values).items() if count > 1}
+
+
+def _nodes(stack: Stack) -> Check:
+    if len(stack.nodes) < 2:
+        yield Problem("nodes", len(stack.nodes), "a VIP needs at least two nodes to fail over; add another node")
+    for key, fix in (
+        ("name", "give every node its own name"),
+        ("address", "give every node its own address"),
+        ("priority", "give every node its own priority, so the election never falls back to addresses"),
+    ):
+        values = [str(node.address.ip) if key == "address" else getattr(node, key) for node in stack.nodes]
+        repeated = _duplicates(values)
+        for i, value in enumerate(values):
+            if value in repeated:
+                yield Problem(f"nodes[{i}].{key}", value, f"is used by more than one node; {fix}")
+    families = {node.address.version for node in stack.nodes}
+    if len(families) > 1:
+        yield Problem("nodes", sorted(families), "mixes IPv4 and IPv6 nodes; VRRP peers must share one family")
+    if stack.target == "ssh":
+        for i, node in enumerate(stack.nodes):
+            if node.ssh is None:
+                yield Problem(
+                    f"nodes[{i}].ssh",
+                    None,
+                    "target ssh needs an ssh connection for every node: add ssh: {host: ..., user: ...}",
+                )
+
+
+def _vips(stack: Stack) -> Check:
+    names = {node.name for node in stack.nodes}
+    vrids = [vip.vrid for vip in stack.vips]
+    for i, vip in enumerate(stack.vips):
+        if vrids.count(vip.vrid) > 1:
+            yield Problem(f"vips[{i}].vrid", vip.vrid, "is used by more than one VIP; give each VIP its own VRID")
+        if vip.preferred is not None and vip.preferred not in names:
+            yield Problem(f"vips[{i}].preferred", vip.preferred, f"is not a node; use one of {sorted(names)}")
+        for node in stack.nodes:
+            if vip.address.ip == node.address.ip:
+                yield Problem(
+                    f"vips[{i}].address",
+                    str(vip.address),
+                    f"is node {node.name}'s own address; pick a free address in its subnet",
+                )
+            elif vip.address.version != node.address.version or (vip.address.ip not in node.address.network):
+                yield Problem(
+                    f"vips[{i}].address",
+                    str(vip.address),
+                    f"is outside node {node.name}'s subnet {node.address.network}; a VIP moves by "
+                    "ARP/NDP, so it must be in the subnet every node is on",
+                )
+    addresses = [vip.address.ip for vip in stack.vips]
+    for i, vip in enumerate(stack.vips):
+        if addresses.count(vip.address.ip) > 1:
+            yield Problem(f"vips[{i}].address", str(vip.address), "is declared more than once")
+
+
+def _vrrp(stack: Stack) -> Check:
+    vrrp = stack.vrrp
+    interval = vrrp.advert_interval
+    if vrrp.version == 2 and (interval != int(interval) or not 1 <= interval <= 255):
+        yield Problem(
+            "vrrp.advertInterval",
+            interval,
+            "VRRPv2 carries whole seconds from 1 to 255; use an integer, or version 3 for sub-second adverts",
+        )
+    if vrrp.version == 3 and (not 0.01 <= interval <= 40.95 or abs(interval * 100 - round(interval * 100)) > 1e-9):
+        yield Problem(
+            "vrrp.advertInterval",
+            interval,
+            "VRRPv3 carries centiseconds from 0.01 to 40.95; use e.g. 0.05",
+        )
+    if vrrp.password is not None:
+        secret = vrrp.password.get_secret_value()
+        if vrrp.version == 3:
+            yield Problem(
+                "vrrp.password",
+                "******",
+                "VRRPv3 has no authentication (RFC 5798); remove the password, or use version 2",
+            )
+        elif not 1 <= len(secret) <= 8:
+            yield Problem(
+                "vrrp.password",
+                f"<{len(secret)} characters>",
+                "VRRPv2 PASS uses at most 8 characters (keepalived cuts the rest); use 1 to 8",
+            )
+    if any(node.address.version == 6 for node in stack.nodes) and vrrp.version == 2:
+        yield Problem("vrrp.version", 2, "VRRPv2 is IPv4 only; use version 3 for IPv6 nodes")
+
+
+def _health(stack: Stack) -> Check:
+    weight = stack.health.weight
+    if weight == 0 or len(stack.nodes) < 2:
+        return
+    top, second = sorted((n.priority for n in stack.nodes), reverse=True)[:2]
+    gap = top - second
+    if abs(weight) <= gap:
+        yield Problem(
+            "health.weight",
+            weight,
+            f"cannot hand the VIP over: the priority gap between the top two nodes is {gap}, "
+            f"so a failing check must shift priority by more than {gap}; use a weight beyond "
+            f"±{gap}, or 0 to fault the node at once (faster: the backup acts on its priority-0 advert)",
+        )
+    if top + abs(weight) > 254 and weight > 0:
+        yield Problem(
+            "health.weight",
+            weight,
+            f"would lift priority {top} past 254; lower the weight or the node priorities",
+        )
+
+
+def _pools(stack: Stack) -> Check:
+    vip_by_ip = {vip.address.ip: vip for vip in stack.vips}
+    seen: dict[tuple[object, int], int] = {}
+    names = [pool.name for pool in stack.pools]
+    for i, pool in enumerate(stack.pools):
+        if names.count(pool.name) > 1:
+            yield Problem(f"pools[{i}].name", pool.name, "is used by more than one pool")
+        if pool.vip not in vip_by_ip:
+            yield Problem(
+                f"pools[{i}].vip",
+                str(pool.vip),
+                f"is not a declared VIP; use one of {[str(ip) for ip in vip_by_ip]} (no prefix)",
+            )
+        key = (pool.vip, pool.port)
+        if key in seen:
+            yield Problem(
+                f"pools[{i}].port",
+                pool.port,
+                f"pool {stack.pools[seen[key]].name} already listens on {pool.vip}:{pool.port}; "
+                "give one of them another port or VIP",
+            )
+        seen.setdefault(key, i)
+        endpoints = [b.endpoint for b in pool.backends]
+        for j, backend in enumerate(pool.backends):
+            if endpoints.count(backend.endpoint) > 1:
+                yield Problem(
+                    f"pools[{i}].backends[{j}]",
+                    backend.endpoint,
+                    "is listed twice; raise its weight instead",
+                )
+            if pool.source == "transparent" and backend.address.version != pool.vip.version:
+                yield Problem(
+                    f"pools[{i}].backends[{j}]",
+                    backend.endpoint,
+                    "source transparent sends with the exporter's own address, so every backend "
+                    "must be in the VIP's address family; use source none for mixed families",
+                )
+            if backend.address in {node.address.ip for node in stack.nodes} | set(vip_by_ip):
+                yield Problem(
+                    f"pools[{i}].backends[{j}]",
+                    backend.endpoint,
+                    "is a load-balancer address; backends are the collectors behind it",
+                )

@@ -1,0 +1,174 @@
+"""The typed model of one stack: nodes, VIPs, VRRP, nginx health tracking, pools, tuning.
+
+Field-level rules (ranges, formats) live here; rules that relate fields to each other live in
+`core.checks`, so that every problem in a config can be reported at once (`core.config.parse_stack`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
+
+
+class Frozen(BaseModel):
+    """Stack config keys are camelCase, as in every Pulumi stack file; Python names are snake_case."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+def _interface_with_prefix(value: Any) -> Any:
+    if isinstance(value, str) and "/" not in value:
+        raise ValueError(f"{value!r} has no prefix length; write it as address/prefix, e.g. {value}/24")
+    return value
+
+
+class SshConnection(Frozen):
+    """How Pulumi reaches an existing host. The private key is the secret `sshPrivateKey`."""
+
+    host: str
+    user: str = "root"
+    port: int = Field(22, ge=1, le=65535)
+
+
+class Node(Frozen):
+    name: str = Field(pattern=NAME_PATTERN)
+    address: IPInterface
+    """The node's own address with the prefix of its subnet, e.g. 198.18.0.11/24."""
+    interface: str = Field("eth0", pattern=r"^[A-Za-z0-9_.:-]{1,15}$")
+    priority: int = Field(ge=1, le=254)
+    """VRRP priority of the node; 255 is the address owner's and cannot be lowered by tracking."""
+    ssh: SshConnection | None = None
+
+    _prefix = field_validator("address", mode="before")(_interface_with_prefix)
+
+
+class Vip(Frozen):
+    address: IPInterface
+    vrid: int = Field(ge=1, le=255)
+    preferred: str | None = None
+    """The node that holds this VIP when all are healthy; defaults to the highest priority."""
+
+    _prefix = field_validator("address", mode="before")(_interface_with_prefix)
+
+
+class Vrrp(Frozen):
+    version: Literal[2, 3] = 3
+    advert_interval: float = Field(0.05, gt=0)
+    """Seconds between adverts. A silent master is declared dead after 3 adverts plus skew."""
+    unicast: bool = True
+    password: SecretStr | None = None
+    """VRRPv2 PASS authentication (8 characters at most, sent in clear). Set it as a secret."""
+    preempt: bool = True
+    garp_master_refresh: int = Field(60, ge=0, le=3600)
+    script_user: str = Field("root", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
+
+
+class Health(Frozen):
+    """How nginx's health moves the VIP."""
+
+    weight: int = Field(0, ge=-254, le=254)
+    """0 puts a node whose nginx is down in FAULT at once; non-zero shifts its priority instead."""
+    watch_interval_ms: int = Field(20, ge=5, le=1000)
+    """How often the socket watcher looks for every pool's listening socket."""
+    check_interval: int = Field(1, ge=1, le=60)
+    """Seconds between runs of the backstop vrrp_script (keepalived 2.2.7 takes whole seconds)."""
+    fall: int = Field(1, ge=1, le=10)
+    rise: int = Field(1, ge=1, le=10)
+
+
+class Backend(Frozen):
+    address: IPAddress
+    port: int = Field(ge=1, le=65535)
+    weight: int = Field(1, ge=1, le=100)
+    """Capped at 100: large weights with `hash … consistent` cost memory in every worker."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_endpoint(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = {"endpoint": value}
+        if isinstance(value, dict) and "endpoint" in value:
+            rest = {k: v for k, v in value.items() if k != "endpoint"}
+            return {**split_endpoint(str(value["endpoint"])), **rest}
+        return value
+
+    @property
+    def endpoint(self) -> str:
+        host = f"[{self.address}]" if self.address.version == 6 else str(self.address)
+        return f"{host}:{self.port}"
+
+
+def split_endpoint(endpoint: str) -> dict[str, Any]:
+    """Split `IP:port` or `[IPv6]:port`; a hostname is refused because every node would resolve it alone."""
+    match = re.fullmatch(r"\[(?P<v6>[0-9A-Fa-f:.]+)\]:(?P<port>\d+)|(?P<host>[^:\[\]]+):(?P<p>\d+)", endpoint)
+    if not match:
+        raise ValueError(f"{endpoint!r} is not IP:port; write e.g. 198.18.0.21:2055 or [2001:db8::21]:2055")
+    host = match["v6"] or match["host"]
+    port = int(match["port"] or match["p"])
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(
+            f"{endpoint!r} names a host; give a literal IP:port, because hashing over names "
+            "is not stable across nodes (each node resolves and orders them on its own)"
+        ) from None
+    return {"address": address, "port": port}
+
+
+class Pool(Frozen):
+    name: str = Field(pattern=NAME_PATTERN)
+    vip: IPAddress
+    """The VIP address (without prefix) this pool listens on; one of `vips`."""
+    port: int = Field(ge=1, le=65535)
+    backends: Annotated[list[Backend], Field(min_length=1)]
+    hash_key: str = Field("$remote_addr", pattern=r"^(\$[a-z_]+|[A-Za-z0-9_.:-])+$")
+    session_timeout: int = Field(60, ge=1, le=3600)
+    """Seconds an idle exporter keeps its upstream session (and so its source port at the collector)."""
+    source: Literal["none", "transparent"] = "none"
+    """`transparent` makes collectors see the exporter's own IP:port instead of the node's."""
+
+
+class Tuning(Frozen):
+    workers: int | Literal["auto"] = "auto"
+    worker_connections: int = Field(16384, ge=64, le=1048576)
+    """Each exporter session holds two connections: one from the exporter, one to its collector."""
+    receive_buffer: int = Field(16 * 1024 * 1024, ge=65536, le=1 << 30)
+    """Bytes of socket receive buffer per listening socket, to absorb bursts."""
+
+
+class Stack(Frozen):
+    target: Literal["docker", "ssh"] = "docker"
+    nodes: list[Node]
+    vips: Annotated[list[Vip], Field(min_length=1)]
+    vrrp: Vrrp = Vrrp()
+    health: Health = Health()
+    pools: Annotated[list[Pool], Field(min_length=1)]
+    tuning: Tuning = Tuning()
+
+    def node(self, name: str) -> Node:
+        return next(node for node in self.nodes if node.name == name)
+
+    def preferred_node(self, vip: Vip) -> Node:
+        if vip.preferred is not None:
+            return self.node(vip.preferred)
+        return max(self.nodes, key=lambda node: node.priority)
+
+    def instance_priorities(self, vip: Vip) -> dict[str, int]:
+        """Per-VIP priorities: the preferred node takes the top priority and the others keep their
+        order, so every VIP sees the same set of priorities and one gap check covers them all."""
+        ranked = sorted((n.priority for n in self.nodes), reverse=True)
+        preferred = self.preferred_node(vip)
+        order = [preferred, *sorted((n for n in self.nodes if n is not preferred), key=lambda n: -n.priority)]
+        return {node.name: priority for node, priority in zip(order, ranked, strict=True)}
+
+    def vip_for(self, pool: Pool) -> Vip:
+        return next(vip for vip in self.vips if vip.address.ip == pool.vip)

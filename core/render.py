@@ -1,0 +1,150 @@
+"""Render every file a node needs, as pure functions of the stack: node → {absolute path: file}."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .model import Node, Pool, Stack
+from .procnet import proc_net_local_address
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class NodeFile:
+    content: str
+    mode: int
+    secret: bool = False
+    """True when the content carries a secret (the VRRP password): keep it out of logs and outputs."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    keepalived_conf: str = "/etc/keepalived/keepalived.conf"
+    nginx_conf: str = "/etc/nginx/nginx.conf"
+    scripts: str = "/etc/keepalived/ha-udp-lb"
+    sysctl: str = "/etc/sysctl.d/60-ha-udp-lb.conf"
+    units: str = "/etc/systemd/system"
+    down_file: str = "/run/ha-udp-lb/nginx.down"
+
+    @property
+    def health_script(self) -> str:
+        return f"{self.scripts}/nginx-health"
+
+    @property
+    def loopback_script(self) -> str:
+        return f"{self.scripts}/loopback-vips"
+
+    @property
+    def watch_unit(self) -> str:
+        return f"{self.units}/ha-udp-lb-nginx-watch.service"
+
+    @property
+    def loopback_unit(self) -> str:
+        return f"{self.units}/ha-udp-lb-loopback-vips.service"
+
+
+PATHS = Paths()
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+
+
+def _render(template: str, **context: Any) -> str:
+    return _environment().get_template(template).render(paths=PATHS, **context)
+
+
+def render_node(stack: Stack, node: Node) -> dict[str, NodeFile]:
+    """Every file `node` needs, keyed by its absolute path. Same stack in, same bytes out."""
+    common = {"node": node, "vrrp": stack.vrrp, "health": stack.health, "tuning": stack.tuning}
+    password = stack.vrrp.password.get_secret_value() if stack.vrrp.password else None
+    return {
+        PATHS.keepalived_conf: NodeFile(
+            _render(
+                "keepalived.conf.j2",
+                instances=_instances(stack, node),
+                peers=[str(n.address.ip) for n in stack.nodes if n is not node],
+                password=password,
+                **common,
+            ),
+            0o600 if password else 0o644,
+            secret=password is not None,
+        ),
+        PATHS.nginx_conf: NodeFile(
+            _render(
+                "nginx.conf.j2",
+                pools=[_pool_view(pool) for pool in stack.pools],
+                max_session_timeout=max(pool.session_timeout for pool in stack.pools),
+                **common,
+            ),
+            0o644,
+        ),
+        PATHS.health_script: NodeFile(
+            _render(
+                "nginx-health.sh.j2",
+                sockets=sorted({proc_net_local_address(p.vip, p.port) for p in stack.pools}),
+                watch_seconds=f"{stack.health.watch_interval_ms / 1000:.3f}",
+                **common,
+            ),
+            0o755,
+        ),
+        PATHS.loopback_script: NodeFile(
+            _render("loopback-vips.sh.j2", vips=[vip.address.ip for vip in stack.vips], **common),
+            0o755,
+        ),
+        PATHS.sysctl: NodeFile(_render("sysctl.conf.j2", **common), 0o644),
+        PATHS.watch_unit: NodeFile(_render("nginx-watch.service.j2", **common), 0o644),
+        PATHS.loopback_unit: NodeFile(_render("loopback-vips.service.j2", **common), 0o644),
+    }
+
+
+def _instances(stack: Stack, node: Node) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": f"VI_{vip.vrid}",
+            "vrid": vip.vrid,
+            "priority": stack.instance_priorities(vip)[node.name],
+            "advert_interval": _seconds(stack.vrrp.advert_interval),
+            "vip": vip.address,
+        }
+        for vip in stack.vips
+    ]
+
+
+def _pool_view(pool: Pool) -> dict[str, Any]:
+    host = f"[{pool.vip}]" if pool.vip.version == 6 else str(pool.vip)
+    return {
+        "upstream": f"pool_{pool.name.replace('-', '_')}",
+        "listen": f"{host}:{pool.port}",
+        "hash_key": pool.hash_key,
+        "backends": pool.backends,
+        "session_timeout": pool.session_timeout,
+        "source": pool.source,
+    }
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:.2f}".rstrip("0")
+
+
+def files_digest(files: dict[str, NodeFile]) -> str:
+    """A content hash of a node's files (paths, modes, bytes): the trigger for every change."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(f"{path}\0{files[path].mode:o}\0{files[path].content}\0".encode())
+    return digest.hexdigest()

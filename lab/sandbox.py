@@ -1,0 +1,52 @@
+"""A node's world on this machine: its network namespace, plus a mount namespace in which the node's
+files are overlaid on the host's directories (the host's own files are never touched) and /run is private."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from core.render import NodeFile
+
+
+def write_tree(root: Path, files: Mapping[str, NodeFile]) -> None:
+    """Lay `files` out under `root` at their absolute paths, modes kept."""
+    for path, node_file in files.items():
+        target = root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(node_file.content)
+        target.chmod(node_file.mode)
+
+
+def node_argv(netns: str, root: Path, scratch: Path, command: str, *, pid_namespace: bool = False) -> list[str]:
+    """argv running `command` (a shell string) in `netns`, with the files under `root` overlaid on
+    the host's top-level directories (writes go to `scratch`), a private /run and /var/log/nginx."""
+    mounts = ["set -e", "mount --make-rprivate /"]
+    for top in sorted(p.name for p in root.iterdir() if p.is_dir()):
+        upper, work = scratch / "upper" / top, scratch / "work" / top
+        upper.mkdir(parents=True, exist_ok=True)
+        work.mkdir(parents=True, exist_ok=True)
+        options = f"lowerdir={root / top}:/{top},upperdir={upper},workdir={work}"
+        mounts.append(f"mount -t overlay overlay -o {shlex.quote(options)} /{top}")
+    logs = scratch / "log"
+    logs.mkdir(parents=True, exist_ok=True)
+    mounts += [
+        "mount -t tmpfs -o mode=0755 tmpfs /run",
+        f"mount --bind {shlex.quote(str(logs))} /var/log/nginx",
+        f"exec {command}",
+    ]
+    unshare = ["unshare", "--mount", "--propagation", "private"]
+    if pid_namespace:
+        # PID 1 of the node reaps what its daemons orphan, and its death ends them all.
+        unshare += ["--pid", "--fork", "--mount-proc", "--kill-child"]
+    return ["ip", "netns", "exec", netns, *unshare, "sh", "-c", "\n".join(mounts)]
+
+
+def run_in_node(
+    netns: str, root: Path, scratch: Path, command: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        node_argv(netns, root, scratch, command), capture_output=True, text=True, timeout=timeout, check=False
+    )

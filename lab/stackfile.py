@@ -1,0 +1,36 @@
+"""Read a stack's config the way Pulumi would: `stacks/Pulumi.<stack>.yaml` (stackConfigDir)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT = "ha-udp-lb"
+ROOT = Path(__file__).resolve().parent.parent
+STACKS = ROOT / "stacks"
+
+
+class StackNotFound(FileNotFoundError):
+    pass
+
+
+def stack_config(stack: str) -> dict[str, Any]:
+    """`{"nodes": [...], "vips": [...], ...}`: the project's keys without the `ha-udp-lb:` prefix."""
+    path = STACKS / f"Pulumi.{stack}.yaml"
+    if not path.exists():
+        known = sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in STACKS.glob("Pulumi.*.yaml"))
+        raise StackNotFound(f"no stack {stack!r}: {path} does not exist (stacks here: {', '.join(known)})")
+    document = yaml.safe_load(path.read_text()) or {}
+    config = document.get("config") or {}
+    return {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith(f"{PROJECT}:")}
+
+
+def pulumi_config_env(config: dict[str, Any]) -> str:
+    """The PULUMI_CONFIG value the SDK reads: namespaced keys, objects JSON-encoded."""
+    return json.dumps(
+        {f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value) for key, value in config.items()},
+        sort_keys=True,
+    )

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks for ha-udp-lb's tests and lab, then the Python
+# packages into ./venv (the virtualenv Pulumi.yaml names). Safe to run again: it skips what is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(nginx-light libnginx-mod-stream keepalived iproute2 nfdump softflowd procps)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The packages start nginx (and on some machines keepalived) on the host; the lab runs its own.
+if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    systemctl disable --now nginx keepalived >/dev/null 2>&1 || true
+fi
+pkill -x -f 'nginx: master process /usr/sbin/nginx -g daemon on; master_process on;' 2>/dev/null || true
+
+if [ ! -x venv/bin/python ]; then
+    python3 -m venv venv
+fi
+stamp=venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -e "$stamp" ]; then
+    venv/bin/pip install -q --upgrade pip
+    venv/bin/pip install -q -e '.[dev]'
+    touch "$stamp"
+fi

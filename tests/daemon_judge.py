@@ -1,0 +1,47 @@
+"""The real daemons as judges: each node's rendered files, laid out at their absolute paths in the
+node's own namespaces, must pass `keepalived --config-test` and `nginx -t` with no complaint."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.model import Node, Stack
+from core.render import PATHS, render_node
+from lab import netns
+from lab.sandbox import run_in_node, write_tree
+
+# keepalived exits 0 while printing these; each one means a setting was dropped or is unsafe.
+COMPLAINT = re.compile(
+    r"SECURITY VIOLATION|Ignoring|Unknown keyword|WARNING|Warning|error|Error|emerg|Disabling|Truncating|invalid"
+)
+
+
+@dataclass
+class Verdict:
+    node: str
+    returncode: int
+    output: str
+
+    @property
+    def complaints(self) -> list[str]:
+        return [line for line in self.output.splitlines() if COMPLAINT.search(line)]
+
+
+def judge_node(stack: Stack, node: Node, tag: str) -> Verdict:
+    ns = f"{netns.PREFIX}j{tag}"[:15]
+    work = Path(tempfile.mkdtemp(prefix="hulb-judge-"))
+    host_end = f"{ns}x"[:15]
+    try:
+        netns.add_namespace(ns)
+        netns.plug(ns, node.interface, str(node.address), host_end=host_end)
+        write_tree(work / "root", render_node(stack, node))
+        script = f"sh -c '{PATHS.loopback_script} up && keepalived --config-test && nginx -t -q && echo JUDGED-OK' 2>&1"
+        result = run_in_node(ns, work / "root", work / "scratch", script)
+        return Verdict(node.name, result.returncode, result.stdout + result.stderr)
+    finally:
+        netns.remove([ns], [host_end])
+        shutil.rmtree(work, ignore_errors=True)

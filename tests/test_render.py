@@ -1,0 +1,101 @@
+"""Rendering: golden files for the dev and prod stacks, determinism, and the properties every node
+shares (identical upstreams, so every node maps every exporter to the same collector)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from core.config import parse_stack
+from core.model import Stack
+from core.procnet import proc_net_local_address
+from core.render import PATHS, render_node
+from lab.stackfile import stack_config
+from tests.base_config import config
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def stack(name: str) -> Stack:
+    return parse_stack(stack_config(name))
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_rendered_files_match_golden(name: str) -> None:
+    """UPDATE_GOLDEN=1 rewrites them; review the diff like any other change."""
+    the_stack = stack(name)
+    for node in the_stack.nodes:
+        for path, node_file in render_node(the_stack, node).items():
+            golden = GOLDEN / name / node.name / path.lstrip("/")
+            if os.environ.get("UPDATE_GOLDEN"):
+                golden.parent.mkdir(parents=True, exist_ok=True)
+                golden.write_text(node_file.content)
+            assert golden.exists(), f"no golden file {golden}; run UPDATE_GOLDEN=1 pytest"
+            assert node_file.content == golden.read_text(), f"{name}/{node.name}{path} differs from golden"
+
+
+def test_rendering_is_byte_identical_for_identical_input() -> None:
+    first, second = stack("dev"), stack("dev")
+    for a, b in zip(first.nodes, second.nodes, strict=True):
+        assert render_node(first, a) == render_node(second, b)
+
+
+def _stream_block(nginx_conf: str) -> str:
+    return nginx_conf[nginx_conf.index("stream {") :]
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_upstreams_are_identical_on_every_node(name: str) -> None:
+    the_stack = stack(name)
+    blocks = {_stream_block(render_node(the_stack, n)[PATHS.nginx_conf].content) for n in the_stack.nodes}
+    assert len(blocks) == 1
+
+
+def test_expert_defaults() -> None:
+    the_stack = stack("dev")
+    files = render_node(the_stack, the_stack.nodes[0])
+    keepalived = files[PATHS.keepalived_conf].content
+    nginx = files[PATHS.nginx_conf].content
+    directives = [line.split("#")[0].strip() for line in keepalived.splitlines()]
+    assert "vrrp_strict" not in directives
+    assert "enable_script_security" in directives
+    assert directives.count("chk_nginx") == 2  # one per vrrp_instance's track_script
+    assert directives.count("nginx_down") == 2
+    assert "weight 0" in directives  # FAULT on failure, not a priority nudge the backup ignores
+    assert "unicast_peer {" in directives and "198.18.0.12" in directives
+    assert "accept" in directives
+    assert re.search(r"listen 198\.18\.0\.100:2055 udp reuseport", nginx)
+    assert "proxy_responses" not in [line.split("#")[0].strip().split(" ")[0] for line in nginx.splitlines()]
+    assert "hash $remote_addr consistent;" in nginx
+
+
+def test_active_active_vips_prefer_different_nodes() -> None:
+    the_stack = stack("dev")
+    priorities = {vip.vrid: the_stack.instance_priorities(vip) for vip in the_stack.vips}
+    assert priorities == {51: {"lb1": 150, "lb2": 100}, 52: {"lb2": 150, "lb1": 100}}
+
+
+def test_password_renders_only_with_vrrpv2_and_marks_the_file_secret() -> None:
+    the_stack = parse_stack(config(vrrp={"version": 2, "advertInterval": 1, "password": "s3cret"}))
+    keepalived = render_node(the_stack, the_stack.nodes[0])[PATHS.keepalived_conf]
+    assert "auth_pass s3cret" in keepalived.content
+    assert keepalived.secret and keepalived.mode == 0o600
+    plain = render_node(parse_stack(config()), parse_stack(config()).nodes[0])[PATHS.keepalived_conf]
+    assert not plain.secret and "authentication" not in plain.content
+
+
+def test_transparent_pool_binds_the_exporters_address_and_port() -> None:
+    the_stack = parse_stack(config(pools__0__source="transparent"))
+    nginx = render_node(the_stack, the_stack.nodes[0])[PATHS.nginx_conf].content
+    assert "proxy_bind $remote_addr:$remote_port transparent;" in nginx
+
+
+def test_watcher_looks_for_every_pools_socket_as_the_kernel_spells_it() -> None:
+    the_stack = stack("dev")
+    script = render_node(the_stack, the_stack.nodes[0])[PATHS.health_script].content
+    for pool in the_stack.pools:
+        assert proc_net_local_address(pool.vip, pool.port) in script
+    assert proc_net_local_address(the_stack.pools[0].vip, 2055) == "640012C6:0807"
