@@ -139,7 +139,7 @@ class Pool(Frozen):
 
 class Tuning(Frozen):
     workers: int | Literal["auto"] = "auto"
-    worker_connections: int = Field(16384, ge=64, le=1048576)
+    worker_connections: int = Field(8192, ge=64, le=1048576)
     """Each exporter session holds two connections: one from the exporter, one to its collector."""
     receive_buffer: int = Field(16 * 1024 * 1024, ge=65536, le=1 << 30)
     """Bytes of socket receive buffer per listening socket, to absorb bursts."""

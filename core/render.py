@@ -32,6 +32,8 @@ class Paths:
     sysctl: str = "/etc/sysctl.d/60-ha-udp-lb.conf"
     units: str = "/etc/systemd/system"
     down_file: str = "/run/ha-udp-lb/nginx.down"
+    pool_dir: str = "/etc/nginx/ha-udp-lb/pools"
+    staging: str = "/var/lib/ha-udp-lb/staging"
 
     @property
     def health_script(self) -> str:
@@ -40,6 +42,13 @@ class Paths:
     @property
     def loopback_script(self) -> str:
         return f"{self.scripts}/loopback-vips"
+
+    @property
+    def apply_script(self) -> str:
+        return f"{self.scripts}/apply"
+
+    def pool_file(self, pool: Pool) -> str:
+        return f"{self.pool_dir}/{pool.name}.conf"
 
     @property
     def watch_unit(self) -> str:
@@ -71,7 +80,19 @@ def _render(template: str, **context: Any) -> str:
 
 def render_node(stack: Stack, node: Node) -> dict[str, NodeFile]:
     """Every file `node` needs, keyed by its absolute path. Same stack in, same bytes out."""
-    common = {"node": node, "vrrp": stack.vrrp, "health": stack.health, "tuning": stack.tuning}
+    files = {**render_vrrp(stack, node), **render_nginx(stack, node)}
+    for pool in stack.pools:
+        files.update(render_pool(stack, pool))
+    return {**files, **render_apply(node, files)}
+
+
+def _common(stack: Stack, node: Node) -> dict[str, Any]:
+    return {"node": node, "vrrp": stack.vrrp, "health": stack.health, "tuning": stack.tuning}
+
+
+def render_vrrp(stack: Stack, node: Node) -> dict[str, NodeFile]:
+    """keepalived and what keeps it honest about nginx: the config, the socket watcher, the VIPs on lo."""
+    common = _common(stack, node)
     password = stack.vrrp.password.get_secret_value() if stack.vrrp.password else None
     return {
         PATHS.keepalived_conf: NodeFile(
@@ -85,15 +106,6 @@ def render_node(stack: Stack, node: Node) -> dict[str, NodeFile]:
             0o600 if password else 0o644,
             secret=password is not None,
         ),
-        PATHS.nginx_conf: NodeFile(
-            _render(
-                "nginx.conf.j2",
-                pools=[_pool_view(pool) for pool in stack.pools],
-                max_session_timeout=max(pool.session_timeout for pool in stack.pools),
-                **common,
-            ),
-            0o644,
-        ),
         PATHS.health_script: NodeFile(
             _render(
                 "nginx-health.sh.j2",
@@ -104,13 +116,37 @@ def render_node(stack: Stack, node: Node) -> dict[str, NodeFile]:
             0o755,
         ),
         PATHS.loopback_script: NodeFile(
-            _render("loopback-vips.sh.j2", vips=[vip.address.ip for vip in stack.vips], **common),
-            0o755,
+            _render("loopback-vips.sh.j2", vips=[vip.address.ip for vip in stack.vips], **common), 0o755
         ),
         PATHS.sysctl: NodeFile(_render("sysctl.conf.j2", **common), 0o644),
         PATHS.watch_unit: NodeFile(_render("nginx-watch.service.j2", **common), 0o644),
         PATHS.loopback_unit: NodeFile(_render("loopback-vips.service.j2", **common), 0o644),
     }
+
+
+def render_nginx(stack: Stack, node: Node) -> dict[str, NodeFile]:
+    """nginx's main file: workers, limits, and the include of every pool file."""
+    return {PATHS.nginx_conf: NodeFile(_render("nginx.conf.j2", **_common(stack, node)), 0o644)}
+
+
+def render_pool(stack: Stack, pool: Pool) -> dict[str, NodeFile]:
+    """One pool's upstream and listener: the same bytes for every node."""
+    host = f"[{pool.vip}]" if pool.vip.version == 6 else str(pool.vip)
+    content = _render(
+        "nginx-pool.conf.j2",
+        pool=pool,
+        upstream=f"pool_{pool.name.replace('-', '_')}",
+        listen=f"{host}:{pool.port}",
+        tuning=stack.tuning,
+    )
+    return {PATHS.pool_file(pool): NodeFile(content, 0o644)}
+
+
+def render_apply(node: Node, files: dict[str, NodeFile]) -> dict[str, NodeFile]:
+    """The script that validates, installs and activates `files` (itself included) on `node`."""
+    listed = sorted([*((path, f.mode) for path, f in files.items()), (PATHS.apply_script, 0o755)])
+    content = _render("apply.sh.j2", node=node, files=listed)
+    return {PATHS.apply_script: NodeFile(content, 0o755)}
 
 
 def _instances(stack: Stack, node: Node) -> list[dict[str, Any]]:
@@ -124,18 +160,6 @@ def _instances(stack: Stack, node: Node) -> list[dict[str, Any]]:
         }
         for vip in stack.vips
     ]
-
-
-def _pool_view(pool: Pool) -> dict[str, Any]:
-    host = f"[{pool.vip}]" if pool.vip.version == 6 else str(pool.vip)
-    return {
-        "upstream": f"pool_{pool.name.replace('-', '_')}",
-        "listen": f"{host}:{pool.port}",
-        "hash_key": pool.hash_key,
-        "backends": pool.backends,
-        "session_timeout": pool.session_timeout,
-        "source": pool.source,
-    }
 
 
 def _seconds(value: float) -> str:

@@ -24,11 +24,13 @@ def node_argv(netns: str, root: Path, scratch: Path, command: str, *, pid_namesp
     """argv running `command` (a shell string) in `netns`, with the files under `root` overlaid on
     the host's top-level directories (writes go to `scratch`), a private /run and /var/log/nginx."""
     mounts = ["set -e", "mount --make-rprivate /"]
-    for top in sorted(p.name for p in root.iterdir() if p.is_dir()):
+    # /etc and /var are always writable overlays, so a node's commands can install and log as on a host.
+    for top in sorted({"etc", "var"} | {p.name for p in root.iterdir() if p.is_dir()}):
         upper, work = scratch / "upper" / top, scratch / "work" / top
         upper.mkdir(parents=True, exist_ok=True)
         work.mkdir(parents=True, exist_ok=True)
-        options = f"lowerdir={root / top}:/{top},upperdir={upper},workdir={work}"
+        lower = f"{root / top}:/{top}" if (root / top).is_dir() else f"/{top}"
+        options = f"lowerdir={lower},upperdir={upper},workdir={work}"
         mounts.append(f"mount -t overlay overlay -o {shlex.quote(options)} /{top}")
     logs = scratch / "log"
     logs.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import pytest
 from core.config import parse_stack
 from core.model import Stack
 from core.procnet import proc_net_local_address
-from core.render import PATHS, render_node
+from core.render import PATHS, NodeFile, render_node
 from lab.stackfile import stack_config
 from tests.base_config import config
 
@@ -43,22 +43,22 @@ def test_rendering_is_byte_identical_for_identical_input() -> None:
         assert render_node(first, a) == render_node(second, b)
 
 
-def _stream_block(nginx_conf: str) -> str:
-    return nginx_conf[nginx_conf.index("stream {") :]
+def _nginx_text(files: dict[str, NodeFile]) -> str:
+    return "".join(f.content for path, f in sorted(files.items()) if path.startswith("/etc/nginx/"))
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])
 def test_upstreams_are_identical_on_every_node(name: str) -> None:
     the_stack = stack(name)
-    blocks = {_stream_block(render_node(the_stack, n)[PATHS.nginx_conf].content) for n in the_stack.nodes}
-    assert len(blocks) == 1
+    texts = {_nginx_text(render_node(the_stack, n)).split("stream {", 1)[1] for n in the_stack.nodes}
+    assert len(texts) == 1
 
 
 def test_expert_defaults() -> None:
     the_stack = stack("dev")
     files = render_node(the_stack, the_stack.nodes[0])
     keepalived = files[PATHS.keepalived_conf].content
-    nginx = files[PATHS.nginx_conf].content
+    nginx = _nginx_text(files)
     directives = [line.split("#")[0].strip() for line in keepalived.splitlines()]
     assert "vrrp_strict" not in directives
     assert "enable_script_security" in directives
@@ -89,7 +89,7 @@ def test_password_renders_only_with_vrrpv2_and_marks_the_file_secret() -> None:
 
 def test_transparent_pool_binds_the_exporters_address_and_port() -> None:
     the_stack = parse_stack(config(pools__0__source="transparent"))
-    nginx = render_node(the_stack, the_stack.nodes[0])[PATHS.nginx_conf].content
+    nginx = _nginx_text(render_node(the_stack, the_stack.nodes[0]))
     assert "proxy_bind $remote_addr:$remote_port transparent;" in nginx
 
 
