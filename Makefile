@@ -1,13 +1,14 @@
 # The two commands a user runs (as root, on Debian 12): `make demo` and `make test`.
 PY := venv/bin/python
 
-.PHONY: setup demo test lint typecheck unit clean-lab
+.PHONY: setup demo test lint typecheck
 
 setup:
 	@scripts/setup.sh
 
 demo: setup
-	$(PY) -m lab demo
+	$(PY) -m lab synth --stack dev --out out/dev
+	@echo "each node's files and commands: out/dev/nodes/*/ (topology: out/dev/topology.json)"
 
 test: setup lint typecheck
 	$(PY) -m pytest -q -ra
@@ -17,6 +18,3 @@ lint:
 
 typecheck:
 	$(PY) -m mypy .
-
-clean-lab:
-	$(PY) -m lab down

@@ -170,5 +170,14 @@ class Stack(Frozen):
         order = [preferred, *sorted((n for n in self.nodes if n is not preferred), key=lambda n: -n.priority)]
         return {node.name: priority for node, priority in zip(order, ranked, strict=True)}
 
+    def initial_roles(self) -> dict[str, dict[str, str]]:
+        """VIP address → node → MASTER or BACKUP, when every node is healthy."""
+        return {
+            str(vip.address.ip): {
+                node.name: "MASTER" if node is self.preferred_node(vip) else "BACKUP" for node in self.nodes
+            }
+            for vip in self.vips
+        }
+
     def vip_for(self, pool: Pool) -> Vip:
         return next(vip for vip in self.vips if vip.address.ip == pool.vip)

@@ -1,0 +1,36 @@
+"""The shell commands Pulumi runs on an ssh node, in order. Pure strings, so synth and reviews see them."""
+
+from __future__ import annotations
+
+import shlex
+
+from .render import PATHS
+
+# Debian/Ubuntu and RHEL-family names for the same four things.
+APT_PACKAGES = ("nginx-light", "libnginx-mod-stream", "keepalived", "iproute2", "procps")
+DNF_PACKAGES = ("nginx", "nginx-mod-stream", "keepalived", "iproute", "procps-ng")
+
+
+def install_command() -> str:
+    apt = " ".join(APT_PACKAGES)
+    dnf = " ".join(DNF_PACKAGES)
+    return (
+        "set -eu; "
+        "if command -v apt-get >/dev/null; then "
+        f"dpkg-query -W {apt} >/dev/null 2>&1 || "
+        f"{{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {apt}; }}; "
+        "elif command -v dnf >/dev/null; then "
+        f"rpm -q {dnf} >/dev/null 2>&1 || dnf install -y -q {dnf}; "
+        "else echo 'ha-udp-lb: neither apt-get nor dnf found; install nginx (stream module) and keepalived' >&2; "
+        "exit 1; fi"
+    )
+
+
+def prepare_command(paths: list[str]) -> str:
+    """Fresh, root-only staging directories for the uploads (leftovers of a failed run are discarded)."""
+    directories = sorted({PATHS.staging + path.rsplit("/", 1)[0] for path in paths})
+    return f"set -eu; rm -rf {PATHS.staging}; install -d -m 0700 " + " ".join(map(shlex.quote, directories))
+
+
+def apply_command() -> str:
+    return f"bash {PATHS.staging}{PATHS.apply_script} {PATHS.staging}"

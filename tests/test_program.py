@@ -1,0 +1,175 @@
+"""The Pulumi program under mocks: `__main__.py` runs for each stack with that stack's config, and
+every registration is recorded (lab.recorder). No CLI, engine or credentials."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.config import parse_stack
+from core.errors import ConfigError
+from core.render import PATHS, render_node
+from lab.recorder import SYNTH_PRIVATE_KEY, Recording, record
+from lab.stackfile import stack_config
+from tests.base_config import config
+
+COMPONENTS = {"ha-udp-lb:index:VrrpPair", "ha-udp-lb:index:NginxUdpPool", "ha-udp-lb:index:LbNode"}
+
+
+@pytest.fixture(scope="module")
+def prod() -> Recording:
+    return record("prod")
+
+
+@pytest.fixture(scope="module")
+def dev() -> Recording:
+    return record("dev")
+
+
+def _count(recording: Recording, type_: str) -> int:
+    return len(recording.of_type(type_))
+
+
+def test_prod_registers_components_and_ssh_resources(prod: Recording) -> None:
+    stack = parse_stack(stack_config("prod"))
+    files_per_node = len(render_node(stack, stack.nodes[0]))
+    assert _count(prod, "ha-udp-lb:index:VrrpPair") == 1
+    assert _count(prod, "ha-udp-lb:index:NginxUdpPool") == len(stack.pools)
+    assert _count(prod, "ha-udp-lb:index:LbNode") == len(stack.nodes)
+    # install, staging and apply per node; one upload per file per node
+    assert _count(prod, "command:remote:Command") == 3 * len(stack.nodes)
+    assert _count(prod, "command:remote:CopyToRemote") == files_per_node * len(stack.nodes)
+    assert not [r for r in prod.registrations if r.type.startswith("docker:")]
+
+
+def test_every_child_is_parented_to_a_component_and_named_after_it(prod: Recording, dev: Recording) -> None:
+    for recording in (prod, dev):
+        for child in recording.registrations:
+            if child.type in COMPONENTS or child.type == "ha-udp-lb:index:DockerSite":
+                continue
+            parent = recording.by_urn(child.parent)
+            assert parent.type.startswith("ha-udp-lb:index:"), f"{child.urn} is not inside a component"
+            assert child.name.startswith(parent.name + "-"), f"{child.name} is not prefixed by {parent.name}"
+
+
+def test_uploaded_contents_equal_the_cores_rendering(prod: Recording) -> None:
+    stack = parse_stack(stack_config("prod"))
+    for node in stack.nodes:
+        expected = render_node(stack, node)
+        uploads = {
+            r.inputs["remotePath"].removeprefix(PATHS.staging): r.inputs["source"].text
+            for r in prod.of_type("command:remote:CopyToRemote")
+            if r.inputs["connection"]["host"] == node.ssh.host  # type: ignore[union-attr]
+        }
+        assert uploads == {path: f.content for path, f in expected.items()}
+
+
+def test_rollout_goes_one_node_at_a_time_backup_first(prod: Recording) -> None:
+    applies = {r.name: r for r in prod.of_type("command:remote:Command") if r.name.endswith("-apply")}
+    assert applies["lb-b-apply"].urn in applies["lb-a-apply"].dependencies  # lb-a (priority 150) is the master
+    assert applies["lb-a-apply"].urn not in applies["lb-b-apply"].dependencies
+
+
+def test_apply_waits_for_every_upload_of_its_node_and_reruns_on_content_change(prod: Recording) -> None:
+    apply = next(r for r in prod.registrations if r.name == "lb-a-apply")
+    uploads = [
+        r.urn for r in prod.of_type("command:remote:CopyToRemote") if r.inputs["connection"]["host"] == "192.0.2.11"
+    ]
+    assert set(uploads) <= set(apply.dependencies)
+    assert apply.inputs["triggers"] == [prod.exports["filesHash"]["lb-a"]]
+
+
+def test_ssh_private_key_stays_secret(prod: Recording) -> None:
+    for r in prod.registrations:
+        if "connection" in r.inputs:
+            assert r.is_secret("connection"), f"{r.name}: connection (with the private key) is not secret"
+            assert SYNTH_PRIVATE_KEY not in str({k: v for k, v in r.wire.items() if k != "connection"})
+    assert SYNTH_PRIVATE_KEY not in str(prod.exports)
+
+
+def test_vrrp_password_is_secret_in_every_upload_output_and_hash() -> None:
+    raw = {**stack_config("prod"), "vrrp": {"version": 2, "advertInterval": 1}}
+    recording = record("prod", config=raw, secrets={"vrrpPassword": "s3cret"})
+    carrying = [r for r in recording.registrations if "s3cret" in _plain_text(r.inputs)]
+    assert carrying, "the password reached no upload"
+    for r in carrying:
+        assert "s3cret" not in str(_without_secrets(r.wire)), f"{r.name} carries the password in clear"
+    assert all(_secret(recording.exports_wire["filesHash"])), "a hash over the password must be secret"
+    apply = next(r for r in recording.registrations if r.name == "lb-a-apply")
+    assert apply.inputs["logging"] == "none"
+
+
+def test_exports(dev: Recording) -> None:
+    assert dev.exports["vips"] == ["198.18.0.100/24", "198.18.0.101/24"]
+    assert dev.exports["endpoints"]["netflow"] == "198.18.0.100:2055"
+    assert dev.exports["nodes"]["lb1"] == {
+        "address": "198.18.0.11/24",
+        "roles": {"198.18.0.100": "MASTER", "198.18.0.101": "BACKUP"},
+    }
+    assert set(dev.exports["filesHash"]) == {"lb1", "lb2"}
+
+
+def test_dev_builds_docker_nodes_on_the_benchmark_range(dev: Recording) -> None:
+    (network,) = dev.of_type("docker:index/network:Network")
+    assert network.inputs["ipamConfigs"][0]["subnet"] == "198.18.0.0/24"
+    containers = {r.inputs["name"]: r for r in dev.of_type("docker:index/container:Container")}
+    lb1 = containers["lb1"]
+    assert set(lb1.inputs["capabilities"]["adds"]) == {"NET_ADMIN", "NET_RAW", "NET_BROADCAST"}
+    assert lb1.inputs["networksAdvanced"][0]["ipv4Address"] == "198.18.0.11"
+    stack = parse_stack(stack_config("dev"))
+    uploads = {u["file"].removeprefix(PATHS.staging): u["content"] for u in lb1.inputs["uploads"]}
+    assert uploads == {p: f.content for p, f in render_node(stack, stack.nodes[0]).items()}
+    collectors = [name for name in containers if "collector" in name]
+    assert len(collectors) == 3
+
+
+def test_bad_config_fails_before_any_resource_registers() -> None:
+    bad = config(nodes__1__priority=300, pools__0__backends=["collector:2055"])
+    with pytest.raises(ConfigError) as caught:
+        record("dev", config=bad)
+    message = str(caught.value)
+    assert "ha-udp-lb:nodes[1].priority = 300" in message
+    assert "ha-udp-lb:pools[0].backends[0] = 'collector:2055'" in message
+
+
+def test_bad_config_registers_nothing() -> None:
+    from lab import recorder
+
+    seen = recorder.Recording()
+    original = recorder.Recording
+    recorder.Recording = lambda: seen  # type: ignore[assignment,misc]
+    try:
+        with pytest.raises(ConfigError):
+            recorder.record("dev", config=config(vips__0__vrid=0))
+    finally:
+        recorder.Recording = original  # type: ignore[misc]
+    assert seen.registrations == []
+
+
+def test_ssh_stack_without_private_key_names_the_secret() -> None:
+    with pytest.raises(ConfigError, match=r"ha-udp-lb:sshPrivateKey .*pulumi config set --secret"):
+        record("prod", secrets={"sshPrivateKey": ""})
+
+
+def _plain_text(value: object) -> str:
+    """Every string inside, asset texts included (str() of an asset hides its text)."""
+    if isinstance(value, dict):
+        return " ".join(_plain_text(v) for v in value.values())
+    if isinstance(value, list):
+        return " ".join(_plain_text(v) for v in value)
+    return str(getattr(value, "text", value))
+
+
+def _without_secrets(value: object) -> object:
+    if isinstance(value, dict):
+        if "4dabf18193072939515e22adb298388d" in value:
+            return "<secret>"
+        return {k: _without_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value]
+    return value
+
+
+def _secret(value: object) -> list[bool]:
+    assert isinstance(value, dict)
+    inner = value.get("value", value)
+    return [_without_secrets(v) == "<secret>" for v in (inner.values() if isinstance(inner, dict) else [value])]
