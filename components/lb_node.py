@@ -107,7 +107,6 @@ class LbNode(pulumi.ComponentResource):
             return {**by_path, **render_apply(self._node, by_path)}
 
         complete_files = all_files.apply(complete)
-        secret = self._secret
         self.files_hash = self._keep_secret(complete_files.apply(files_digest))
         apply_file = complete_files.apply(lambda files: files[PATHS.apply_script])
         if self._connection is not None:
@@ -118,7 +117,7 @@ class LbNode(pulumi.ComponentResource):
                 create=commands.apply_command(),
                 triggers=[self.files_hash],
                 # The rejection report can quote configuration lines; keep it out of logs when a secret is in play.
-                logging=command.remote.Logging.NONE if secret else command.remote.Logging.STDOUT_AND_STDERR,
+                logging=command.remote.Logging.NONE if self._secret else command.remote.Logging.STDOUT_AND_STDERR,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*self._uploads, *after]),
             )
         else:
