@@ -21,9 +21,11 @@ COMMAND = "command:remote:Command"
 CONTAINER = "docker:index/container:Container"
 
 
-def synth(stack_name: str, out: Path) -> Stack:
-    stack = parse_stack(stack_config(stack_name))
-    recording = record(stack_name)
+def synth(stack_name: str, out: Path, config: dict[str, Any] | None = None) -> Stack:
+    """Write what each node of `stack_name` would receive (its stack file, or `config` instead) to `out`."""
+    raw = stack_config(stack_name) if config is None else config
+    stack = parse_stack(raw)
+    recording = record(stack_name, config=raw)
     if out.exists():
         shutil.rmtree(out)
     (out / "nodes").mkdir(parents=True)

@@ -1,0 +1,118 @@
+"""Acting on a running lab: run a command on a node as its own init would, see who holds each VIP,
+pull a cable, cut the VRRP path, stop and start a backend."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .netns import ip, netns_run
+from .state import BackendState, LabState, NodeState
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def node_sh(node: NodeState, command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`command` inside the node (its network, mount and PID namespaces): what ssh to a host would run."""
+    argv = ["nsenter", "-t", str(node.init_pid), "-m", "-p", "-n", "--", "sh", "-c", command]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def node_alive(node: NodeState) -> bool:
+    return Path(f"/proc/{node.init_pid}").exists()
+
+
+def holders(state: LabState) -> dict[str, list[str]]:
+    """{VIP: nodes that have it on their VRRP interface}. More than one is a split brain."""
+    held: dict[str, list[str]] = {vip.address: [] for vip in state.vips}
+    for node in state.nodes:
+        out = netns_run(node.netns, "ip", "-o", "addr", "show", "dev", node.interface, check=False).stdout
+        on_interface = {line.split()[3].split("/")[0] for line in out.splitlines() if len(line.split()) > 3}
+        for vip in held:
+            if vip in on_interface:
+                held[vip].append(node.name)
+    return held
+
+
+def nginx_down_flag(node: NodeState) -> str:
+    """What the node's socket watcher last wrote: "0" healthy, "1" down, "" not written."""
+    return node_sh(node, "cat /run/ha-udp-lb/nginx.down 2>/dev/null || true", timeout=5).stdout.strip()
+
+
+def daemons(node: NodeState) -> dict[str, int]:
+    """Live (non-zombie) processes per daemon name inside the node."""
+    script = "for p in /proc/[0-9]*; do s=$(cat $p/stat 2>/dev/null) || continue; echo \"$s\"; done"
+    counts: dict[str, int] = {}
+    for line in node_sh(node, script, timeout=5).stdout.splitlines():
+        name, _paren, rest = line.partition("(")[2].rpartition(")")
+        if rest.split()[0:1] != ["Z"]:
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def set_link(node: NodeState, up: bool) -> None:
+    ip("link", "set", node.link, "up" if up else "down")
+
+
+def set_vrrp_path(state: LabState, cut: bool) -> None:
+    """Drop VRRP (IP protocol 112) in and out of every node, leaving all other traffic alone."""
+    for node in state.nodes:
+        netns_run(node.netns, "ip", "rule", "del" if not cut else "add", "ipproto", "112", "blackhole", check=cut)
+
+
+def stop_backend(backend: BackendState) -> None:
+    kill_all(backend.netns)
+
+
+def start_backend(backend: BackendState) -> None:
+    backend.data.mkdir(parents=True, exist_ok=True)
+    if backend.collector == "nfcapd":
+        for port in backend.ports:
+            spool = backend.data / f"nfcapd-{port}"
+            spool.mkdir(exist_ok=True)
+            argv = ["nfcapd", "-b", backend.address, "-p", str(port), "-w", str(spool), "-t", "60"]
+            _spawn(backend.netns, argv, backend.data / f"nfcapd-{port}.log")
+    else:
+        records, counters = backend.data / "received.bin", backend.data / "counters.json"
+        argv = [sys.executable, "-m", "lab.sink", str(records), str(counters), *map(str, backend.ports)]
+        _spawn(backend.netns, argv, backend.data / "sink.log")
+    deadline = time.monotonic() + 5
+    while not _listening(backend) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if not _listening(backend):
+        raise RuntimeError(f"backend {backend.address} is not listening on {backend.ports}: see {backend.data}")
+
+
+def kill_all(netns: str) -> None:
+    """SIGKILL every process in `netns`; a node's PID 1 among them takes its whole PID namespace along."""
+    for pid in ip("netns", "pids", netns, check=False).stdout.split():
+        subprocess.run(["kill", "-KILL", pid], capture_output=True, check=False)
+
+
+def counters(backend: BackendState) -> dict[int, int]:
+    path = backend.data / "counters.json"
+    try:
+        return {int(port): n for port, n in json.loads(path.read_text()).items()}
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _listening(backend: BackendState) -> bool:
+    out = netns_run(backend.netns, "ss", "-Hlun", check=False).stdout
+    bound = {line.split()[3].rpartition(":")[2] for line in out.splitlines() if len(line.split()) > 3}
+    return all(str(port) in bound for port in backend.ports)
+
+
+def _spawn(netns: str, argv: list[str], log: Path) -> None:
+    with open(log, "ab") as out:
+        subprocess.Popen(
+            ["ip", "netns", "exec", netns, *argv],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=PACKAGE_ROOT,
+            start_new_session=True,  # outlives the command that started the lab, until `lab down`
+        )

@@ -1,0 +1,211 @@
+"""The failures a drill plays, each as it would happen to a host: what is done to the victim (the
+master of the first VIP), what must hold afterwards, and how the lab is put back."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from core.render import PATHS
+
+from .control import node_sh, set_link, set_vrrp_path, start_backend, stop_backend, holders
+from .state import LAB_DIR, LabState, NodeState
+from .stackfile import stack_config
+from .synth import synth
+
+Events = list[tuple[int, str]]
+"""(CLOCK_MONOTONIC ns, label): marked on the timeline."""
+
+
+@dataclass
+class Context:
+    state: LabState
+    victim: NodeState
+    events: Events = field(default_factory=list)
+    observations: dict[str, object] = field(default_factory=dict)
+    trial: int = 0
+
+    def mark(self, label: str) -> None:
+        self.events.append((time.monotonic_ns(), label))
+
+    def sh(self, node: NodeState, command: str, label: str) -> None:
+        self.mark(label)
+        result = node_sh(node, command)
+        if result.returncode != 0:
+            raise ScenarioError(f"{label} on {node.name} failed ({result.returncode}): {result.stdout}{result.stderr}")
+
+
+class ScenarioError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    summary: str
+    act: Callable[[Context], None]
+    restore: Callable[[Context], None]
+    prepare: Callable[[Context], None] = lambda ctx: None
+    zero_loss: bool = False
+    """Nothing may be lost: the move is planned, and the design promises it costs no datagram."""
+    victim_keeps_vip: bool = False
+    """Afterwards the VIP is back on (or never left) the victim; otherwise it ends on another node."""
+    backend_lost: bool = False
+    """One collector is gone: its exporters move, and only they."""
+
+
+def activate(node: NodeState) -> str:
+    """The node's own synthesized commands: what Pulumi runs, and what brings a stopped daemon back."""
+    return f"sh {node.scratch}/commands.sh"
+
+
+def _stop_keepalived(ctx: Context) -> None:
+    ctx.sh(ctx.victim, "kill -TERM $(cat /run/keepalived.pid)", "keepalived stopped (SIGTERM)")
+
+
+def _wait_vip_elsewhere(ctx: Context, timeout: float = 10) -> None:
+    vip = ctx.state.vips[0].address
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        held = holders(ctx.state)[vip]
+        if held and ctx.victim.name not in held:
+            time.sleep(0.5)
+            return
+        time.sleep(0.02)
+    raise ScenarioError(f"{vip} did not leave {ctx.victim.name} within {timeout} s")
+
+
+def _leave(ctx: Context) -> None:
+    """Before the measured part: the master has stopped and its VIP moved away."""
+    _stop_keepalived(ctx)
+    _wait_vip_elsewhere(ctx)
+    ctx.events.clear()
+
+
+def _reactivate(ctx: Context) -> None:
+    ctx.sh(ctx.victim, activate(ctx.victim), f"{ctx.victim.name} activated")
+
+
+def _master_return(ctx: Context) -> None:
+    ctx.sh(ctx.victim, activate(ctx.victim), f"{ctx.victim.name} returns (its commands run)")
+
+
+def _cut_link(ctx: Context) -> None:
+    ctx.mark(f"{ctx.victim.name} link cut")
+    set_link(ctx.victim, up=False)
+
+
+def _restore_link(ctx: Context) -> None:
+    set_link(ctx.victim, up=True)
+
+
+def _cut_vrrp_path(ctx: Context) -> None:
+    ctx.mark("VRRP path cut")
+    set_vrrp_path(ctx.state, cut=True)
+    time.sleep(1.0)
+    ctx.observations["holders_while_cut"] = holders(ctx.state)
+    ctx.mark("VRRP path healed")
+    set_vrrp_path(ctx.state, cut=False)
+
+
+def _lost_backend(ctx: Context) -> str:
+    return ctx.state.pools[0].backends[0][0]
+
+
+def _stop_backend(ctx: Context) -> None:
+    address = _lost_backend(ctx)
+    ctx.observations["lost_backend"] = address
+    ctx.mark(f"collector {address} lost")
+    stop_backend(ctx.state.backend(address))
+
+
+def _restart_backend(ctx: Context) -> None:
+    start_backend(ctx.state.backend(_lost_backend(ctx)))
+    # nginx skips a failed server for fail_timeout (10 s); the next trial must start with it back.
+    time.sleep(11)
+
+
+def push_config(ctx: Context, change: bool) -> None:
+    """A stack change, synthesized by the program, uploaded to every node and applied in the program's
+    rollout order (lowest priority first, so the master is touched last)."""
+    raw = copy.deepcopy(stack_config(ctx.state.stack))
+    if change:
+        # Every node's nginx and keepalived configuration changes; datagrams must not notice.
+        raw["pools"][0]["sessionTimeout"] = int(raw["pools"][0].get("sessionTimeout", 60)) + 1
+        raw.setdefault("vrrp", {})["garpMasterRefresh"] = 61
+    out = LAB_DIR / "push"
+    stack = synth(ctx.state.stack, out, config=raw)
+    for node in sorted(stack.nodes, key=lambda n: n.priority):
+        lab_node = ctx.state.node(node.name)
+        shutil.copy(out / "nodes" / node.name / "commands.sh", lab_node.scratch / "commands.sh")
+        upload = f"cp -a {out}/nodes/{node.name}/files/. {PATHS.staging}/"
+        label = f"config pushed to {node.name}" if change else f"config restored on {node.name}"
+        ctx.sh(lab_node, f"{upload} && {activate(lab_node)}", label)
+
+
+SCENARIOS: dict[str, Scenario] = {
+    s.name: s
+    for s in (
+        Scenario(
+            "nginx-kill",
+            "every nginx process on the master killed (SIGKILL)",
+            act=lambda ctx: ctx.sh(ctx.victim, "pkill -KILL -x nginx", "nginx killed (SIGKILL)"),
+            restore=_reactivate,
+        ),
+        Scenario(
+            "keepalived-kill",
+            "keepalived on the master killed (SIGKILL): no goodbye advert",
+            act=lambda ctx: ctx.sh(ctx.victim, "pkill -KILL -x keepalived", "keepalived killed (SIGKILL)"),
+            restore=_reactivate,
+        ),
+        Scenario(
+            "link-cut",
+            "the master's cable pulled (its veth's host end down)",
+            act=_cut_link,
+            restore=_restore_link,
+        ),
+        Scenario(
+            "keepalived-stop",
+            "keepalived on the master stopped cleanly (SIGTERM): it says goodbye",
+            act=_stop_keepalived,
+            restore=_reactivate,
+            zero_loss=True,
+        ),
+        Scenario(
+            "master-return",
+            "the old master comes back (its keepalived had been stopped) and takes its VIP back",
+            prepare=_leave,
+            act=_master_return,
+            restore=lambda ctx: None,
+            zero_loss=True,
+            victim_keeps_vip=True,
+        ),
+        Scenario(
+            "backend-lost",
+            "one collector gone (its process killed: the port answers ICMP unreachable)",
+            act=_stop_backend,
+            restore=_restart_backend,
+            victim_keeps_vip=True,
+            backend_lost=True,
+        ),
+        Scenario(
+            "config-push",
+            "a stack change synthesized and rolled out to every node (lowest priority first)",
+            act=lambda ctx: push_config(ctx, change=True),
+            restore=lambda ctx: push_config(ctx, change=False),
+            zero_loss=True,
+            victim_keeps_vip=True,
+        ),
+        Scenario(
+            "vrrp-cut",
+            "VRRP between the nodes cut for 1 s (both claim the VIPs), then healed",
+            act=_cut_vrrp_path,
+            restore=lambda ctx: set_vrrp_path(ctx.state, cut=False),
+            victim_keeps_vip=True,
+        ),
+    )
+}
+

@@ -1,0 +1,64 @@
+"""A backend's UDP sink (run inside the backend's namespace): listens on the given ports, appends a
+record of every probe it receives to RECORDS, and keeps per-port datagram counts in COUNTERS (JSON).
+
+Usage: python -m lab.sink RECORDS COUNTERS PORT...
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import socket
+import sys
+import time
+
+from .wire import RECEIVED, decode_probe
+
+COUNTERS_EVERY_S = 0.2
+
+
+def main(argv: list[str]) -> None:
+    records_path, counters_path, *ports = argv
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    selector = selectors.DefaultSelector()
+    counts: dict[int, int] = {}
+    for port in map(int, ports):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        sock.bind(("0.0.0.0", port))
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ, port)
+        counts[port] = 0
+    write_counters(counters_path, counts)
+    last_counters = time.monotonic()
+    with open(records_path, "ab") as records:
+        while True:
+            for key, _ in selector.select(timeout=COUNTERS_EVERY_S):
+                sock, port = key.fileobj, key.data
+                assert isinstance(sock, socket.socket)
+                while True:
+                    try:
+                        datagram = sock.recv(65535)
+                    except BlockingIOError:
+                        break
+                    now = time.monotonic_ns()
+                    counts[port] += 1
+                    probe = decode_probe(datagram)
+                    if probe:
+                        records.write(RECEIVED.pack(now, port, probe.exporter, probe.flow, probe.trial, probe.seq))
+            records.flush()
+            if time.monotonic() - last_counters >= COUNTERS_EVERY_S:
+                write_counters(counters_path, counts)
+                last_counters = time.monotonic()
+
+
+def write_counters(path: str, counts: dict[int, int]) -> None:
+    with open(path + ".tmp", "w") as out:
+        json.dump({str(port): n for port, n in counts.items()}, out)
+    os.replace(path + ".tmp", path)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

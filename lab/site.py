@@ -1,0 +1,212 @@
+"""`lab up` and `lab down`: a stack's nodes, backends and exporters built as network namespaces on one
+bridge, each node running its synthesized files and commands under its own init; and all of it removed."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from ipaddress import IPv4Address, IPv4Interface, ip_network
+from pathlib import Path
+
+from core.model import Stack
+from core.render import PATHS
+
+from . import netns
+from .control import holders, kill_all, start_backend
+from .sandbox import node_argv
+from .state import (
+    LAB_DIR,
+    STATE_FILE,
+    BackendState,
+    ExporterState,
+    LabState,
+    NodeState,
+    PoolState,
+    VipState,
+    save_state,
+)
+from .synth import synth
+
+LAB_NETWORK = ip_network("198.18.0.0/15")
+"""The benchmarking range (RFC 2544): the only addresses the lab ever uses or sends to."""
+BRIDGE = f"{netns.PREFIX}-br"
+NODE_INIT = Path(__file__).resolve().parent / "node_init.py"
+UP_TIMEOUT_S = 60
+
+
+class LabError(RuntimeError):
+    pass
+
+
+def up(stack_name: str, exporters: int = 4, collector: str = "sink") -> LabState:
+    """Build the lab for `stack_name` and wait until every node is live and every VIP has one holder.
+    On any failure (or Ctrl-C) everything built so far is removed before the error propagates."""
+    if STATE_FILE.exists() or netns.lab_namespaces():
+        raise LabError("a lab is already up: run `python -m lab down` first")
+    stack = synth(stack_name, LAB_DIR / "synth")
+    subnet = _check_addresses(stack)
+    try:
+        state = _build(stack_name, stack, subnet, exporters, collector)
+        save_state(state)
+        _wait_live(state)
+        return state
+    except BaseException:
+        down()
+        raise
+
+
+def down() -> list[str]:
+    """Remove every namespace, process, link and file the lab made; returns what was removed."""
+    namespaces, links = netns.lab_namespaces(), netns.lab_links()
+    for ns in namespaces:
+        kill_all(ns)
+    netns.remove(namespaces, links)
+    if LAB_DIR.exists():
+        shutil.rmtree(LAB_DIR, ignore_errors=True)
+    return namespaces + links
+
+
+def _check_addresses(stack: Stack) -> IPv4Interface:
+    """The lab only runs stacks that live entirely in 198.18.0.0/15, with every address on the first
+    node's subnet (one bridge); anything else is refused before a single namespace exists."""
+    first = stack.nodes[0].address
+    if not isinstance(first, IPv4Interface):
+        raise LabError("the lab runs IPv4 stacks only; nodes[0].address is IPv6")
+    addresses = {f"nodes[{i}].address": n.address.ip for i, n in enumerate(stack.nodes)}
+    addresses |= {f"vips[{i}].address": v.address.ip for i, v in enumerate(stack.vips)}
+    for i, pool in enumerate(stack.pools):
+        addresses |= {f"pools[{i}].backends[{j}]": b.address for j, b in enumerate(pool.backends)}
+    for key, address in addresses.items():
+        if address not in LAB_NETWORK or address not in first.network:
+            raise LabError(
+                f"{key} = {address}: the lab runs only stacks whose addresses are all in {first.network} "
+                f"(the first node's subnet) inside {LAB_NETWORK}; use a stack like stacks/Pulumi.dev.yaml"
+            )
+    return first
+
+
+def _build(stack_name: str, stack: Stack, subnet: IPv4Interface, exporters: int, collector: str) -> LabState:
+    netns.add_bridge(BRIDGE)
+    nodes = [_start_node(stack, node.name) for node in stack.nodes]
+    ports_by_address: dict[str, set[int]] = {}
+    for pool in stack.pools:
+        for backend in pool.backends:
+            ports_by_address.setdefault(str(backend.address), set()).add(backend.port)
+    backends = []
+    for index, (address, ports) in enumerate(sorted(ports_by_address.items()), start=1):
+        backend = BackendState(
+            name=f"be{index}",
+            netns=f"{netns.PREFIX}-be{index}",
+            address=address,
+            ports=sorted(ports),
+            collector=collector,
+            data=LAB_DIR / "backends" / address,
+        )
+        netns.add_namespace(backend.netns)
+        netns.plug(backend.netns, "eth0", f"{address}/{subnet.network.prefixlen}", BRIDGE)
+        start_backend(backend)
+        backends.append(backend)
+    used = {IPv4Address(n.address) for n in nodes} | {IPv4Address(b.address) for b in backends}
+    used |= {IPv4Address(str(v.address.ip)) for v in stack.vips}
+    free = (a for a in subnet.network.hosts() if a not in used and int(a) % 256 > 200)
+    exporter_states = []
+    for index in range(1, exporters + 1):
+        exporter = ExporterState(index=index, netns=f"{netns.PREFIX}-ex{index}", address=str(next(free)))
+        netns.add_namespace(exporter.netns)
+        netns.plug(exporter.netns, "eth0", f"{exporter.address}/{subnet.network.prefixlen}", BRIDGE)
+        exporter_states.append(exporter)
+    return LabState(
+        stack=stack_name,
+        nodes=nodes,
+        backends=backends,
+        exporters=exporter_states,
+        vips=[VipState(address=str(v.address.ip), vrid=v.vrid, preferred=stack.preferred_node(v).name) for v in stack.vips],
+        pools=[
+            PoolState(name=p.name, vip=str(p.vip), port=p.port, backends=[(str(b.address), b.port) for b in p.backends])
+            for p in stack.pools
+        ],
+    )
+
+
+def _start_node(stack: Stack, name: str) -> NodeState:
+    """The node's namespace and cable, its synthesized files laid out where the program uploads them
+    (the staging directory), and its synthesized commands run by the node's own init."""
+    node = stack.node(name)
+    ns = f"{netns.PREFIX}-{name}"
+    netns.add_namespace(ns)
+    link = netns.plug(ns, node.interface, str(node.address), BRIDGE)
+    home = LAB_DIR / "nodes" / name
+    root, scratch = home / "root", home / "scratch"
+    shutil.copytree(LAB_DIR / "synth" / "nodes" / name / "files", root / PATHS.staging.lstrip("/"), symlinks=True)
+    scratch.mkdir(parents=True)
+    shutil.copy(LAB_DIR / "synth" / "nodes" / name / "commands.sh", scratch / "commands.sh")
+    init = f"{sys.executable} {NODE_INIT} {scratch}/commands.sh {scratch}/node.log {scratch}/commands.exit"
+    with open(scratch / "launcher.log", "ab") as log:
+        launcher = subprocess.Popen(
+            node_argv(ns, root, scratch, init, pid_namespace=True),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return NodeState(
+        name=name,
+        netns=ns,
+        interface=node.interface,
+        address=str(node.address.ip),
+        link=link,
+        init_pid=_child_of(launcher.pid),
+        scratch=scratch,
+    )
+
+
+def _child_of(pid: int, timeout: float = 5) -> int:
+    """unshare --fork's child is the node's PID 1; this is its PID on the host."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = children.read_text().split()
+        except FileNotFoundError as gone:
+            raise LabError(f"the node launcher (pid {pid}) exited at once") from gone
+        if found:
+            return int(found[0])
+        time.sleep(0.01)
+    raise LabError(f"the node launcher (pid {pid}) started no init within {timeout} s")
+
+
+def _wait_live(state: LabState) -> None:
+    deadline = time.monotonic() + UP_TIMEOUT_S
+    pending = {n.name: n for n in state.nodes}
+    while pending and time.monotonic() < deadline:
+        for name, node in list(pending.items()):
+            exit_file = node.scratch / "commands.exit"
+            if exit_file.exists():
+                code = int(exit_file.read_text())
+                if code != 0:
+                    log = (node.scratch / "node.log").read_text()[-3000:]
+                    raise LabError(f"node {name}: its commands exited with {code}:\n{log}")
+                del pending[name]
+        time.sleep(0.05)
+    if pending:
+        raise LabError(f"nodes {sorted(pending)} not live after {UP_TIMEOUT_S} s: see {LAB_DIR}/nodes/*/scratch/node.log")
+    wait_settled(state)
+
+
+def wait_settled(state: LabState, timeout: float = 15) -> dict[str, list[str]]:
+    """Until every VIP is held by exactly its preferred node (for a second), or LabError."""
+    deadline = time.monotonic() + timeout
+    settled_since = None
+    held: dict[str, list[str]] = {}
+    while time.monotonic() < deadline:
+        held = holders(state)
+        if all(held[v.address] == [v.preferred] for v in state.vips):
+            settled_since = settled_since or time.monotonic()
+            if time.monotonic() - settled_since >= 1:
+                return held
+        else:
+            settled_since = None
+        time.sleep(0.05)
+    raise LabError(f"VIPs not settled on their preferred nodes after {timeout} s: {held}")

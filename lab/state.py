@@ -1,0 +1,84 @@
+"""What a running lab is made of, kept in out/lab/state.json so that later commands (status, drill,
+down) find it. `down` does not depend on it: it finds the lab's namespaces by their prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .stackfile import ROOT
+
+LAB_DIR = ROOT / "out" / "lab"
+STATE_FILE = LAB_DIR / "state.json"
+
+
+class NodeState(BaseModel):
+    name: str
+    netns: str
+    interface: str
+    address: str
+    link: str
+    """The host end of the node's veth: pulling it is cutting the node's cable."""
+    init_pid: int
+    """Host PID of the node's PID 1."""
+    scratch: Path
+
+
+class BackendState(BaseModel):
+    name: str
+    netns: str
+    address: str
+    ports: list[int]
+    collector: str
+    """"sink" (records every probe) or "nfcapd" (a real NetFlow collector)."""
+    data: Path
+
+
+class ExporterState(BaseModel):
+    index: int
+    netns: str
+    address: str
+
+
+class VipState(BaseModel):
+    address: str
+    vrid: int
+    preferred: str
+
+
+class PoolState(BaseModel):
+    name: str
+    vip: str
+    port: int
+    backends: list[tuple[str, int]]
+
+
+class LabState(BaseModel):
+    stack: str
+    nodes: list[NodeState]
+    backends: list[BackendState]
+    exporters: list[ExporterState]
+    vips: list[VipState]
+    pools: list[PoolState]
+
+    def node(self, name: str) -> NodeState:
+        return next(n for n in self.nodes if n.name == name)
+
+    def backend(self, address: str) -> BackendState:
+        return next(b for b in self.backends if b.address == address)
+
+
+class LabNotUp(RuntimeError):
+    pass
+
+
+def load_state() -> LabState:
+    if not STATE_FILE.exists():
+        raise LabNotUp("no lab is up: run `python -m lab up --stack dev` first")
+    return LabState.model_validate_json(STATE_FILE.read_text())
+
+
+def save_state(state: LabState, path: Path = STATE_FILE) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(state.model_dump_json(indent=2) + "\n")
