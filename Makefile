@@ -7,8 +7,7 @@ setup:
 	@scripts/setup.sh
 
 demo: setup
-	$(PY) -m lab synth --stack dev --out out/dev
-	@echo "each node's files and commands: out/dev/nodes/*/ (topology: out/dev/topology.json)"
+	$(PY) -m lab demo
 
 test: setup lint typecheck
 	$(PY) -m pytest -q -ra

@@ -32,6 +32,7 @@ class Paths:
     sysctl: str = "/etc/sysctl.d/60-ha-udp-lb.conf"
     units: str = "/etc/systemd/system"
     down_file: str = "/run/ha-udp-lb/nginx.down"
+    keepalived_pid: str = "/run/keepalived.pid"
     pool_dir: str = "/etc/nginx/ha-udp-lb/pools"
     staging: str = "/var/lib/ha-udp-lb/staging"
 
@@ -111,6 +112,7 @@ def render_vrrp(stack: Stack, node: Node) -> dict[str, NodeFile]:
                 "nginx-health.sh.j2",
                 sockets=sorted({proc_net_local_address(p.vip, p.port) for p in stack.pools}),
                 watch_seconds=f"{stack.health.watch_interval_ms / 1000:.3f}",
+                vrrp_addresses=[f"{vip.address} dev {node.interface}" for vip in stack.vips],
                 **common,
             ),
             0o755,

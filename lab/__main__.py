@@ -1,33 +1,182 @@
-"""python -m lab {synth,up,down,status,drill,demo}: run a stack's real daemons on this machine."""
+"""python -m lab {synth,up,down,status,drill,demo}: run a stack's real keepalived and nginx in network
+namespaces on this machine, and drill its failovers."""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from core.errors import ConfigError
 
 from .stackfile import StackNotFound
+from .state import LabNotUp
+
+DEMO_SCENARIO = "nginx-kill"
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # `kill` (or CI's timeout) cleans up like Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return int(args.run(args) or 0)
+    except (ConfigError, StackNotFound, LabNotUp) as error:
+        print(f"lab {args.command}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"lab {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except RuntimeError as error:  # LabError, ScenarioError: what went wrong on the daemons' side
+        print(f"lab {args.command}: {error}", file=sys.stderr)
+        return 1
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .scenarios import SCENARIOS
+
     parser = argparse.ArgumentParser(prog="python -m lab", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     synth = commands.add_parser("synth", help="write what each node of a stack would receive")
     synth.add_argument("--stack", required=True, help="stack name: stacks/Pulumi.<stack>.yaml")
     synth.add_argument("--out", required=True, type=Path, help="output directory (replaced)")
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "synth":
-            from .synth import synth as run_synth
+    synth.set_defaults(run=_synth)
 
-            stack = run_synth(args.stack, args.out)
-            print(f"synth: {len(stack.nodes)} nodes of stack {args.stack} written to {args.out}")
-    except (ConfigError, StackNotFound) as error:
-        print(f"lab {args.command}: {error}", file=sys.stderr)
-        return 2
-    return 0
+    up = commands.add_parser("up", help="build the stack's nodes, collectors and exporters here")
+    up.add_argument("--stack", required=True)
+    up.add_argument("--exporters", type=int, default=4, choices=range(1, 21), metavar="1..20")
+    up.add_argument(
+        "--collector",
+        choices=["sink", "nfcapd"],
+        default="sink",
+        help="what listens on the backends: a sink that records every probe, or nfdump's nfcapd",
+    )
+    up.add_argument(
+        "--files",
+        type=Path,
+        metavar="DIR",
+        help="run hand-written node files instead of the program's (DIR/nodes/<node>/files, commands.sh)",
+    )
+    up.set_defaults(run=_up)
+
+    down = commands.add_parser("down", help="remove every namespace, process and file the lab made")
+    down.set_defaults(run=_down)
+
+    status = commands.add_parser("status", help="VIP holders, daemons and per-pool counters")
+    status.set_defaults(run=_status)
+
+    drill = commands.add_parser(
+        "drill",
+        help="send sequenced datagrams through every pool while a failure happens",
+        description="Scenarios: " + "; ".join(f"{s.name}: {s.summary}" for s in SCENARIOS.values()),
+    )
+    drill.add_argument("--stack", required=True)
+    drill.add_argument("--scenario", required=True, choices=[*SCENARIOS, "all"])
+    drill.add_argument("--trials", type=int, default=1, choices=range(1, 101), metavar="1..100")
+    drill.add_argument("--rate", type=float, default=200.0, help="datagrams/s per exporter per pool (default 200)")
+    drill.add_argument("--duration", type=float, default=4.0, help="seconds of traffic per trial (default 4)")
+    drill.add_argument("--out", type=Path, help="where drill.json and timeline.png go (default out/drills/…)")
+    drill.add_argument("--files", type=Path, metavar="DIR", help="as for `up`, when the drill brings the lab up")
+    drill.set_defaults(run=_drill)
+
+    demo = commands.add_parser("demo", help="up the dev stack, drill one failover, print the result, down")
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def _synth(args: Any) -> None:
+    from .synth import synth
+
+    stack = synth(args.stack, args.out)
+    print(f"synth: {len(stack.nodes)} nodes of stack {args.stack} written to {args.out}")
+
+
+def _up(args: Any) -> None:
+    from .site import up
+    from .status import report
+
+    state = up(args.stack, exporters=args.exporters, collector=args.collector, bundle=args.files)
+    print(report(state))
+    print("\nnext: python -m lab drill --stack", args.stack, "--scenario nginx-kill   |   python -m lab down")
+
+
+def _down(args: Any) -> None:
+    from .site import down
+
+    removed = down()
+    print(f"down: removed {len(removed)} namespaces and links" if removed else "down: nothing of the lab was left")
+
+
+def _status(args: Any) -> None:
+    from .state import load_state
+    from .status import report
+
+    print(report(load_state()))
+
+
+def _drill(args: Any) -> int:
+    from .drill import Settings, run
+    from .scenarios import SCENARIOS
+    from .site import LabError, down, up
+    from .state import STATE_FILE, load_state
+
+    settings = Settings(rate=args.rate, duration_s=args.duration)
+    owned = not STATE_FILE.exists()
+    state = up(args.stack, bundle=args.files) if owned else load_state()
+    try:
+        if state.stack != args.stack:
+            raise LabError(f"the lab is up with stack {state.stack!r}, not {args.stack!r}: `python -m lab down` first")
+        names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
+        passed = True
+        for name in names:
+            print(f"== {name}: {SCENARIOS[name].summary}")
+            out = args.out / name if args.out and len(names) > 1 else args.out
+            report = run(state, SCENARIOS[name], args.trials, settings, out)
+            b = report["blackout_ms"]
+            print(
+                f"   blackout p50 {b['p50']} ms, p95 {b['p95']} ms, max {b['max']} ms; lost {report['lost']} of "
+                f"{report['sent']}; {'passed' if report['passed'] else 'FAILED'}; timeline {report['timeline']}"
+            )
+            passed &= report["passed"]
+        return 0 if passed else 1
+    finally:
+        if owned:
+            down()
+
+
+def _demo(args: Any) -> int:
+    from .drill import Settings, run
+    from .scenarios import SCENARIOS
+    from .site import down, up
+
+    print("demo: bringing the dev stack up in network namespaces (real keepalived and nginx)…")
+    state = up("dev")
+    try:
+        vip = state.vips[0]
+        print(
+            f"demo: {vip.address} is held by {vip.preferred}; killing every nginx process there while "
+            f"{len(state.exporters)} exporters send to {len(state.pools)} pools"
+        )
+        report = run(state, SCENARIOS[DEMO_SCENARIO], 1, Settings())
+        trial = report["trials"][0]
+        print(f"demo: VIP {vip.address} now on {'+'.join(trial['holders_after'][vip.address])}")
+        print(
+            f"demo: blackout {trial['blackout_ms']} ms ({trial['lost']} of {trial['sent']} datagrams lost); "
+            f"every exporter kept its collector: {trial['kept_collector_pct'] == 100}"
+        )
+        print(f"demo: timeline {report['timeline']}")
+        return 0 if report["passed"] else 1
+    finally:
+        down()
+        print("demo: lab removed")
 
 
 if __name__ == "__main__":

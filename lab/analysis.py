@@ -51,7 +51,9 @@ class TrialTraffic:
         return self.flows_kept_collector / len(self.flows) if self.flows else 1.0
 
 
-def analyse(sent: Iterable[tuple[int, Sent]], delivered: Iterable[Delivery], pools: list[str], rate: float) -> TrialTraffic:
+def analyse(
+    sent: Iterable[tuple[int, Sent]], delivered: Iterable[Delivery], pools: list[str], rate: float
+) -> TrialTraffic:
     """`sent`: (exporter, record) for every probe sent; `delivered`: every probe a collector got."""
     interval_ms = 1000 / rate
     send_times: dict[Flow, dict[int, int]] = defaultdict(dict)
@@ -101,7 +103,9 @@ def analyse(sent: Iterable[tuple[int, Sent]], delivered: Iterable[Delivery], poo
     )
 
 
-def _longest_run(lost_seqs: list[int], times: dict[int, int], interval_ms: float) -> tuple[float, tuple[int, int] | None]:
+def _longest_run(
+    lost_seqs: list[int], times: dict[int, int], interval_ms: float
+) -> tuple[float, tuple[int, int] | None]:
     """(ms, (first send ns, last send ns)) of the longest run of consecutive lost sequence numbers."""
     longest: tuple[float, tuple[int, int] | None] = (0.0, None)
     run_start = previous = -2

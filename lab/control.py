@@ -44,7 +44,7 @@ def nginx_down_flag(node: NodeState) -> str:
 
 def daemons(node: NodeState) -> dict[str, int]:
     """Live (non-zombie) processes per daemon name inside the node."""
-    script = "for p in /proc/[0-9]*; do s=$(cat $p/stat 2>/dev/null) || continue; echo \"$s\"; done"
+    script = 'for p in /proc/[0-9]*; do s=$(cat $p/stat 2>/dev/null) || continue; echo "$s"; done'
     counts: dict[str, int] = {}
     for line in node_sh(node, script, timeout=5).stdout.splitlines():
         name, _paren, rest = line.partition("(")[2].rpartition(")")
@@ -58,9 +58,11 @@ def set_link(node: NodeState, up: bool) -> None:
 
 
 def set_vrrp_path(state: LabState, cut: bool) -> None:
-    """Drop VRRP (IP protocol 112) in and out of every node, leaving all other traffic alone."""
+    """Cut (or heal) the path between the nodes only: their bridge ports become isolated, which may
+    not talk to each other but still reach every exporter and collector. All nodes say to each other
+    is VRRP."""
     for node in state.nodes:
-        netns_run(node.netns, "ip", "rule", "del" if not cut else "add", "ipproto", "112", "blackhole", check=cut)
+        subprocess.run(["bridge", "link", "set", "dev", node.link, "isolated", "on" if cut else "off"], check=True)
 
 
 def stop_backend(backend: BackendState) -> None:
@@ -107,7 +109,7 @@ def _listening(backend: BackendState) -> bool:
 
 
 def _spawn(netns: str, argv: list[str], log: Path) -> None:
-    with open(log, "ab") as out:
+    with log.open("ab") as out:
         subprocess.Popen(
             ["ip", "netns", "exec", netns, *argv],
             stdout=out,

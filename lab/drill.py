@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from .analysis import Delivery, TrialTraffic, analyse, per_bucket
-from .control import PACKAGE_ROOT, daemons, holders, nginx_down_flag
+from .control import PACKAGE_ROOT, daemons, holders
 from .scenarios import Context, Scenario
 from .site import wait_settled
-from .state import LabState
 from .stackfile import ROOT
+from .state import LabState
 from .timeline import BUCKET_MS, draw
 from .wire import read_received, read_sent
 
@@ -39,7 +39,9 @@ class Settings:
     event_at_s: float = 1.0
 
 
-def run(state: LabState, scenario: Scenario, trials: int, settings: Settings, out: Path | None = None) -> dict[str, Any]:
+def run(
+    state: LabState, scenario: Scenario, trials: int, settings: Settings, out: Path | None = None
+) -> dict[str, Any]:
     out = out or DRILLS_DIR / f"{state.stack}-{scenario.name}-{datetime.now():%Y%m%d-%H%M%S}"
     out.mkdir(parents=True, exist_ok=True)
     results: list[dict[str, Any]] = []
@@ -72,7 +74,9 @@ def run(state: LabState, scenario: Scenario, trials: int, settings: Settings, ou
     return report
 
 
-def _trial(state: LabState, scenario: Scenario, trial: int, settings: Settings, out: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def _trial(
+    state: LabState, scenario: Scenario, trial: int, settings: Settings, out: Path
+) -> tuple[dict[str, Any], dict[str, Any]]:
     wait_settled(state)
     ctx = Context(state=state, victim=state.node(state.vips[0].preferred), trial=trial)
     scenario.prepare(ctx)
@@ -91,7 +95,7 @@ def _trial(state: LabState, scenario: Scenario, trial: int, settings: Settings, 
             process.kill()
     time.sleep(IN_FLIGHT_S)
     after = holders(state)
-    healthy = {n.name: nginx_down_flag(n) == "0" and daemons(n).get("keepalived", 0) > 0 for n in state.nodes}
+    healthy = {n.name: all(daemons(n).get(name, 0) > 0 for name in ("nginx", "keepalived")) for n in state.nodes}
     events = list(ctx.events)  # putting the lab back is not part of the trial
     scenario.restore(ctx)
 
@@ -168,18 +172,33 @@ def _checks(
     if "holders_while_cut" in ctx.observations:
         cut = ctx.observations["holders_while_cut"]
         assert isinstance(cut, dict)
-        checks["both nodes held the VIPs while VRRP was cut"] = all(len(nodes) == len(state.nodes) for nodes in cut.values())
+        checks["both nodes held the VIPs while VRRP was cut"] = all(
+            len(nodes) == len(state.nodes) for nodes in cut.values()
+        )
     return checks
 
 
-def _start_exporters(state: LabState, trial: int, settings: Settings, start_ns: int, sent_dir: Path) -> list[subprocess.Popen[bytes]]:
+def _start_exporters(
+    state: LabState, trial: int, settings: Settings, start_ns: int, sent_dir: Path
+) -> list[subprocess.Popen[bytes]]:
     targets = [f"{pool.vip}:{pool.port}" for pool in state.pools]
     return [
         subprocess.Popen(
             [
-                "ip", "netns", "exec", exporter.netns, sys.executable, "-m", "lab.exporter",
-                str(exporter.index), str(trial), str(settings.rate), str(start_ns), str(settings.duration_s),
-                str(sent_dir / f"{exporter.index}.bin"), *targets,
+                "ip",
+                "netns",
+                "exec",
+                exporter.netns,
+                sys.executable,
+                "-m",
+                "lab.exporter",
+                str(exporter.index),
+                str(trial),
+                str(settings.rate),
+                str(start_ns),
+                str(settings.duration_s),
+                str(sent_dir / f"{exporter.index}.bin"),
+                *targets,
             ],
             cwd=PACKAGE_ROOT,
         )
@@ -211,6 +230,6 @@ def _size(path: Path) -> int:
 
 
 def _read_from(path: Path, offset: int) -> bytes:
-    with open(path, "rb") as records:
+    with path.open("rb") as records:
         records.seek(offset)
         return records.read()

@@ -7,9 +7,11 @@ Usage: python -m lab.exporter ID TRIAL RATE START_NS DURATION_S SENT_LOG HOST:PO
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 import time
+from pathlib import Path
 
 from .wire import SENT, Probe, encode_probe
 
@@ -38,13 +40,11 @@ def main(argv: list[str]) -> None:
             time.sleep(delay / 1e9)
         for flow, sock in enumerate(sockets):
             now = time.monotonic_ns()
-            try:
+            # An ICMP error from an earlier probe surfaces here: this probe is lost, as on a wire.
+            with contextlib.suppress(OSError):
                 sock.send(encode_probe(Probe(exporter, flow, trial, seq, now)))
-            except OSError:
-                pass  # an ICMP error from an earlier probe surfaces here; this probe is lost, as on a wire
             log += SENT.pack(flow, seq, now)
-    with open(log_path, "wb") as out:
-        out.write(log)
+    Path(log_path).write_bytes(log)
 
 
 def parse_target(text: str) -> tuple[str, int]:

@@ -11,11 +11,12 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 
 def main() -> None:
     commands, log, exit_file = sys.argv[1:4]
-    with open(log, "ab", buffering=0) as out:
+    with Path(log).open("ab", buffering=0) as out:
         first = subprocess.Popen(["sh", commands], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     wanted = {signal.SIGCHLD, signal.SIGTERM, signal.SIGINT}
     # Blocked only after the fork, so the node's commands start with a clean signal mask; the first
@@ -24,16 +25,16 @@ def main() -> None:
     while True:
         for pid, status in reap():
             if pid == first.pid:
-                with open(exit_file + ".tmp", "w") as out_file:
-                    out_file.write(f"{os.waitstatus_to_exitcode(status)}\n")
-                os.replace(exit_file + ".tmp", exit_file)
+                pending = Path(exit_file + ".tmp")
+                pending.write_text(f"{os.waitstatus_to_exitcode(status)}\n")
+                pending.replace(exit_file)
         if signal.sigwaitinfo(wanted).si_signo != signal.SIGCHLD:
             return
 
 
 def reap() -> list[tuple[int, int]]:
     """Every child that has exited, its own or adopted."""
-    reaped = []
+    reaped: list[tuple[int, int]] = []
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
@@ -42,6 +43,7 @@ def reap() -> list[tuple[int, int]]:
         if pid == 0:
             return reaped
         reaped.append((pid, status))
+
 
 if __name__ == "__main__":
     main()

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from core.render import PATHS
 
-from .control import node_sh, set_link, set_vrrp_path, start_backend, stop_backend, holders
-from .state import LAB_DIR, LabState, NodeState
+from .control import holders, node_sh, set_link, set_vrrp_path, start_backend, stop_backend
 from .stackfile import stack_config
+from .state import LAB_DIR, LabState, NodeState
 from .synth import synth
 
 Events = list[tuple[int, str]]
@@ -124,8 +124,10 @@ def _stop_backend(ctx: Context) -> None:
 
 def _restart_backend(ctx: Context) -> None:
     start_backend(ctx.state.backend(_lost_backend(ctx)))
-    # nginx skips a failed server for fail_timeout (10 s); the next trial must start with it back.
-    time.sleep(11)
+    # nginx gives a recovered UDP server new sessions only one at a time (fail_timeout, then until that
+    # session ends); reactivating every node reloads nginx, which starts its upstreams afresh.
+    for node in ctx.state.nodes:
+        ctx.sh(node, activate(node), f"{node.name} reactivated")
 
 
 def push_config(ctx: Context, change: bool) -> None:
@@ -208,4 +210,3 @@ SCENARIOS: dict[str, Scenario] = {
         ),
     )
 }
-

@@ -7,12 +7,13 @@ Usage: python -m lab.sink RECORDS COUNTERS PORT...
 from __future__ import annotations
 
 import json
-import os
 import selectors
 import signal
 import socket
 import sys
 import time
+from pathlib import Path
+from typing import cast
 
 from .wire import RECEIVED, decode_probe
 
@@ -33,11 +34,10 @@ def main(argv: list[str]) -> None:
         counts[port] = 0
     write_counters(counters_path, counts)
     last_counters = time.monotonic()
-    with open(records_path, "ab") as records:
+    with Path(records_path).open("ab") as records:
         while True:
             for key, _ in selector.select(timeout=COUNTERS_EVERY_S):
-                sock, port = key.fileobj, key.data
-                assert isinstance(sock, socket.socket)
+                sock, port = cast(socket.socket, key.fileobj), key.data
                 while True:
                     try:
                         datagram = sock.recv(65535)
@@ -46,7 +46,7 @@ def main(argv: list[str]) -> None:
                     now = time.monotonic_ns()
                     counts[port] += 1
                     probe = decode_probe(datagram)
-                    if probe:
+                    if probe is not None:
                         records.write(RECEIVED.pack(now, port, probe.exporter, probe.flow, probe.trial, probe.seq))
             records.flush()
             if time.monotonic() - last_counters >= COUNTERS_EVERY_S:
@@ -55,9 +55,9 @@ def main(argv: list[str]) -> None:
 
 
 def write_counters(path: str, counts: dict[int, int]) -> None:
-    with open(path + ".tmp", "w") as out:
-        json.dump({str(port): n for port, n in counts.items()}, out)
-    os.replace(path + ".tmp", path)
+    pending = Path(path + ".tmp")
+    pending.write_text(json.dumps({str(port): n for port, n in counts.items()}))
+    pending.replace(path)
 
 
 if __name__ == "__main__":

@@ -40,15 +40,19 @@ class LabError(RuntimeError):
     pass
 
 
-def up(stack_name: str, exporters: int = 4, collector: str = "sink") -> LabState:
+def up(stack_name: str, exporters: int = 4, collector: str = "sink", bundle: Path | None = None) -> LabState:
     """Build the lab for `stack_name` and wait until every node is live and every VIP has one holder.
-    On any failure (or Ctrl-C) everything built so far is removed before the error propagates."""
+    On any failure (or Ctrl-C) everything built so far is removed before the error propagates.
+
+    `bundle`: run hand-written files instead of the program's (bundle/nodes/<node>/files/<absolute path>
+    and bundle/nodes/<node>/commands.sh), installed at their paths as by hand; the stack still gives
+    the topology. It is how the seed's configuration is drilled beside ours."""
     if STATE_FILE.exists() or netns.lab_namespaces():
         raise LabError("a lab is already up: run `python -m lab down` first")
     stack = synth(stack_name, LAB_DIR / "synth")
     subnet = _check_addresses(stack)
     try:
-        state = _build(stack_name, stack, subnet, exporters, collector)
+        state = _build(stack_name, stack, subnet, exporters, collector, bundle)
         save_state(state)
         _wait_live(state)
         return state
@@ -87,13 +91,15 @@ def _check_addresses(stack: Stack) -> IPv4Interface:
     return first
 
 
-def _build(stack_name: str, stack: Stack, subnet: IPv4Interface, exporters: int, collector: str) -> LabState:
+def _build(
+    stack_name: str, stack: Stack, subnet: IPv4Interface, exporters: int, collector: str, bundle: Path | None
+) -> LabState:
     netns.add_bridge(BRIDGE)
-    nodes = [_start_node(stack, node.name) for node in stack.nodes]
+    nodes = [_start_node(stack, node.name, bundle) for node in stack.nodes]
     ports_by_address: dict[str, set[int]] = {}
     for pool in stack.pools:
-        for backend in pool.backends:
-            ports_by_address.setdefault(str(backend.address), set()).add(backend.port)
+        for member in pool.backends:
+            ports_by_address.setdefault(str(member.address), set()).add(member.port)
     backends = []
     for index, (address, ports) in enumerate(sorted(ports_by_address.items()), start=1):
         backend = BackendState(
@@ -122,7 +128,9 @@ def _build(stack_name: str, stack: Stack, subnet: IPv4Interface, exporters: int,
         nodes=nodes,
         backends=backends,
         exporters=exporter_states,
-        vips=[VipState(address=str(v.address.ip), vrid=v.vrid, preferred=stack.preferred_node(v).name) for v in stack.vips],
+        vips=[
+            VipState(address=str(v.address.ip), vrid=v.vrid, preferred=stack.preferred_node(v).name) for v in stack.vips
+        ],
         pools=[
             PoolState(name=p.name, vip=str(p.vip), port=p.port, backends=[(str(b.address), b.port) for b in p.backends])
             for p in stack.pools
@@ -130,7 +138,7 @@ def _build(stack_name: str, stack: Stack, subnet: IPv4Interface, exporters: int,
     )
 
 
-def _start_node(stack: Stack, name: str) -> NodeState:
+def _start_node(stack: Stack, name: str, bundle: Path | None) -> NodeState:
     """The node's namespace and cable, its synthesized files laid out where the program uploads them
     (the staging directory), and its synthesized commands run by the node's own init."""
     node = stack.node(name)
@@ -139,11 +147,15 @@ def _start_node(stack: Stack, name: str) -> NodeState:
     link = netns.plug(ns, node.interface, str(node.address), BRIDGE)
     home = LAB_DIR / "nodes" / name
     root, scratch = home / "root", home / "scratch"
-    shutil.copytree(LAB_DIR / "synth" / "nodes" / name / "files", root / PATHS.staging.lstrip("/"), symlinks=True)
+    source = (bundle or LAB_DIR / "synth") / "nodes" / name
+    # The program uploads to the staging directory and its commands install from there.
+    shutil.copytree(
+        source / "files", root / ("" if bundle else PATHS.staging.lstrip("/")), symlinks=True, dirs_exist_ok=True
+    )
     scratch.mkdir(parents=True)
-    shutil.copy(LAB_DIR / "synth" / "nodes" / name / "commands.sh", scratch / "commands.sh")
+    shutil.copy(source / "commands.sh", scratch / "commands.sh")
     init = f"{sys.executable} {NODE_INIT} {scratch}/commands.sh {scratch}/node.log {scratch}/commands.exit"
-    with open(scratch / "launcher.log", "ab") as log:
+    with (scratch / "launcher.log").open("ab") as log:
         launcher = subprocess.Popen(
             node_argv(ns, root, scratch, init, pid_namespace=True),
             stdout=log,
@@ -191,7 +203,9 @@ def _wait_live(state: LabState) -> None:
                 del pending[name]
         time.sleep(0.05)
     if pending:
-        raise LabError(f"nodes {sorted(pending)} not live after {UP_TIMEOUT_S} s: see {LAB_DIR}/nodes/*/scratch/node.log")
+        raise LabError(
+            f"nodes {sorted(pending)} not live after {UP_TIMEOUT_S} s: see {LAB_DIR}/nodes/*/scratch/node.log"
+        )
     wait_settled(state)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")  # files only: the lab runs on machines without a screen
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 BUCKET_MS = 10
 
@@ -27,7 +27,9 @@ def draw(
         counts = [buckets[collector].get(i, 0) for i in range(len(edges))]
         axes.step(edges, counts, where="post", linewidth=1.1, label=f"collector {collector}")
     if blackout_ms:
-        axes.axvspan(*blackout_ms, color="tab:red", alpha=0.15, label=f"longest loss {blackout_ms[1] - blackout_ms[0]:.0f} ms")
+        axes.axvspan(
+            *blackout_ms, color="tab:red", alpha=0.15, label=f"longest loss {blackout_ms[1] - blackout_ms[0]:.0f} ms"
+        )
     top = axes.get_ylim()[1]
     for index, (at, label) in enumerate(events):
         axes.axvline(at, color="black", linestyle="--", linewidth=0.9)

@@ -1,0 +1,35 @@
+"""`lab status`: who holds each VIP, how each node's daemons are, and what each collector got per pool."""
+
+from __future__ import annotations
+
+from .control import counters, daemons, holders, nginx_down_flag, node_alive
+from .state import LabState
+
+
+def report(state: LabState) -> str:
+    held = holders(state)
+    lines = [
+        f"lab: stack {state.stack}: {len(state.nodes)} nodes, {len(state.backends)} collectors, "
+        f"{len(state.exporters)} exporters"
+    ]
+    lines += ["", f"{'VIP':<16} {'holder':<12} preferred"]
+    for vip in state.vips:
+        holder = "+".join(held[vip.address]) or "nobody"
+        warning = "  <- split brain" if len(held[vip.address]) > 1 else ""
+        lines.append(f"{vip.address:<16} {holder:<12} {vip.preferred}{warning}")
+    lines += ["", f"{'node':<8} {'address':<15} {'nginx':<14} {'keepalived':<11} socket watcher"]
+    for node in state.nodes:
+        if not node_alive(node):
+            lines.append(f"{node.name:<8} {node.address:<15} (node stopped)")
+            continue
+        procs, flag = daemons(node), nginx_down_flag(node)
+        nginx = f"{procs.get('nginx', 0)} processes" if procs.get("nginx") else "not running"
+        keepalived = "running" if procs.get("keepalived") else "not running"
+        watcher = {"0": "healthy", "1": "nginx down"}.get(flag, "no verdict yet")
+        lines.append(f"{node.name:<8} {node.address:<15} {nginx:<14} {keepalived:<11} {watcher}")
+    lines += ["", f"{'pool':<12} {'listen':<20} {'collector':<20} datagrams"]
+    for pool in state.pools:
+        for address, port in pool.backends:
+            got = counters(state.backend(address)).get(port, 0)
+            lines.append(f"{pool.name:<12} {pool.vip + ':' + str(pool.port):<20} {address + ':' + str(port):<20} {got}")
+    return "\n".join(lines)
