@@ -75,17 +75,20 @@ def start_backend(backend: BackendState) -> None:
         for port in backend.ports:
             spool = backend.data / f"nfcapd-{port}"
             spool.mkdir(exist_ok=True)
-            argv = ["nfcapd", "-b", backend.address, "-p", str(port), "-w", str(spool), "-t", "60"]
+            # nfcapd keeps a SysV shared-memory bookkeeper per directory; a private IPC namespace makes
+            # it vanish with the collector, however that ends.
+            argv = ["unshare", "--ipc", "nfcapd", "-b", backend.address, "-p", str(port), "-w", str(spool), "-t", "60"]
             _spawn(backend.netns, argv, backend.data / f"nfcapd-{port}.log")
     else:
         records, counters = backend.data / "received.bin", backend.data / "counters.json"
         argv = [sys.executable, "-m", "lab.sink", str(records), str(counters), *map(str, backend.ports)]
         _spawn(backend.netns, argv, backend.data / "sink.log")
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15
     while not _listening(backend) and time.monotonic() < deadline:
         time.sleep(0.02)
     if not _listening(backend):
-        raise RuntimeError(f"backend {backend.address} is not listening on {backend.ports}: see {backend.data}")
+        logs = "".join(log.read_text()[-600:] for log in sorted(backend.data.glob("*.log")))
+        raise RuntimeError(f"backend {backend.address} is not listening on {backend.ports}:\n{logs}")
 
 
 def kill_all(netns: str) -> None:
