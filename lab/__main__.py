@@ -54,10 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--stack", required=True)
     up.add_argument("--exporters", type=int, default=4, choices=range(1, 21), metavar="1..20")
     up.add_argument(
-        "--collector",
-        choices=["sink", "nfcapd"],
-        default="sink",
-        help="what listens on the backends: a sink that records every probe, or nfdump's nfcapd",
+        "--nfcapd-pool",
+        action="append",
+        default=[],
+        metavar="POOL",
+        help="run nfdump's nfcapd on this pool's collectors instead of the recording sink (repeatable)",
     )
     up.add_argument(
         "--files",
@@ -103,7 +104,7 @@ def _up(args: Any) -> None:
     from .site import up
     from .status import report
 
-    state = up(args.stack, exporters=args.exporters, collector=args.collector, bundle=args.files)
+    state = up(args.stack, exporters=args.exporters, nfcapd_pools=tuple(args.nfcapd_pool), bundle=args.files)
     print(report(state))
     print("\nnext: python -m lab drill --stack", args.stack, "--scenario nginx-kill   |   python -m lab down")
 

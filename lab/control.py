@@ -71,15 +71,14 @@ def stop_backend(backend: BackendState) -> None:
 
 def start_backend(backend: BackendState) -> None:
     backend.data.mkdir(parents=True, exist_ok=True)
-    if backend.collector == "nfcapd":
-        for port in backend.ports:
-            spool = backend.data / f"nfcapd-{port}"
-            spool.mkdir(exist_ok=True)
-            # nfcapd keeps a SysV shared-memory bookkeeper per directory; a private IPC namespace makes
-            # it vanish with the collector, however that ends.
-            argv = ["unshare", "--ipc", "nfcapd", "-b", backend.address, "-p", str(port), "-w", str(spool), "-t", "60"]
-            _spawn(backend.netns, argv, backend.data / f"nfcapd-{port}.log")
-    else:
+    for port in backend.nfcapd_ports:
+        spool = backend.data / f"nfcapd-{port}"
+        spool.mkdir(exist_ok=True)
+        # nfcapd keeps a SysV shared-memory bookkeeper per directory; a private IPC namespace makes
+        # it vanish with the collector, however that ends.
+        argv = ["unshare", "--ipc", "nfcapd", "-b", backend.address, "-p", str(port), "-w", str(spool), "-t", "3600"]
+        _spawn(backend.netns, argv, backend.data / f"nfcapd-{port}.log")
+    if backend.ports:
         records, counters = backend.data / "received.bin", backend.data / "counters.json"
         argv = [sys.executable, "-m", "lab.sink", str(records), str(counters), *map(str, backend.ports)]
         _spawn(backend.netns, argv, backend.data / "sink.log")
@@ -88,7 +87,8 @@ def start_backend(backend: BackendState) -> None:
         time.sleep(0.02)
     if not _listening(backend):
         logs = "".join(log.read_text()[-600:] for log in sorted(backend.data.glob("*.log")))
-        raise RuntimeError(f"backend {backend.address} is not listening on {backend.ports}:\n{logs}")
+        ports = [*backend.ports, *backend.nfcapd_ports]
+        raise RuntimeError(f"backend {backend.address} is not listening on {ports}:\n{logs}")
 
 
 def kill_all(netns: str) -> None:
@@ -108,7 +108,7 @@ def counters(backend: BackendState) -> dict[int, int]:
 def _listening(backend: BackendState) -> bool:
     out = netns_run(backend.netns, "ss", "-Hlun", check=False).stdout
     bound = {line.split()[3].rpartition(":")[2] for line in out.splitlines() if len(line.split()) > 3}
-    return all(str(port) in bound for port in backend.ports)
+    return all(str(port) in bound for port in [*backend.ports, *backend.nfcapd_ports])
 
 
 def _spawn(netns: str, argv: list[str], log: Path) -> None:

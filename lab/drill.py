@@ -20,7 +20,7 @@ from .control import PACKAGE_ROOT, daemons, holders
 from .scenarios import Context, Scenario
 from .site import wait_settled
 from .stackfile import ROOT
-from .state import LabState
+from .state import LabState, PoolState
 from .timeline import BUCKET_MS, draw
 from .wire import read_received, read_sent
 
@@ -61,7 +61,7 @@ def run(
         "summary": scenario.summary,
         "settings": asdict(settings),
         "exporters": len(state.exporters),
-        "pools": [p.name for p in state.pools],
+        "pools": [p.name for p in probed(state)],
         "trials": results,
         "blackout_ms": _distribution([r["blackout_ms"] for r in results]),
         "lost": sum(r["lost"] for r in results),
@@ -107,10 +107,11 @@ def _trial(
     delivered = [
         Delivery(backend.address, record)
         for backend in state.backends
+        if backend.ports
         for record in read_received(_read_from(backend.data / "received.bin", offsets[backend.address]))
         if record.trial == trial
     ]
-    traffic = analyse(sent, delivered, [p.name for p in state.pools], settings.rate)
+    traffic = analyse(sent, delivered, [p.name for p in probed(state)], settings.rate)
     checks = _checks(state, scenario, ctx, traffic, after, healthy)
     span_ms = (settings.duration_s + IN_FLIGHT_S) * 1000
 
@@ -181,7 +182,7 @@ def _checks(
 def _start_exporters(
     state: LabState, trial: int, settings: Settings, start_ns: int, sent_dir: Path
 ) -> list[subprocess.Popen[bytes]]:
-    targets = [f"{pool.vip}:{pool.port}" for pool in state.pools]
+    targets = [f"{pool.vip}:{pool.port}" for pool in probed(state)]
     return [
         subprocess.Popen(
             [
@@ -204,6 +205,11 @@ def _start_exporters(
         )
         for exporter in state.exporters
     ]
+
+
+def probed(state: LabState) -> list[PoolState]:
+    """The pools the drill sends probes to: those whose collectors record them."""
+    return [pool for pool in state.pools if pool.collector == "sink"]
 
 
 def _distribution(values: list[float]) -> dict[str, float]:

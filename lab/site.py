@@ -40,9 +40,11 @@ class LabError(RuntimeError):
     pass
 
 
-def up(stack_name: str, exporters: int = 4, collector: str = "sink", bundle: Path | None = None) -> LabState:
+def up(stack_name: str, exporters: int = 4, nfcapd_pools: tuple[str, ...] = (), bundle: Path | None = None) -> LabState:
     """Build the lab for `stack_name` and wait until every node is live and every VIP has one holder.
     On any failure (or Ctrl-C) everything built so far is removed before the error propagates.
+
+    `nfcapd_pools`: pools whose collectors are nfdump's nfcapd instead of the recording sink.
 
     `bundle`: run hand-written files instead of the program's (bundle/nodes/<node>/files/<absolute path>
     and bundle/nodes/<node>/commands.sh), installed at their paths as by hand; the stack still gives
@@ -51,8 +53,13 @@ def up(stack_name: str, exporters: int = 4, collector: str = "sink", bundle: Pat
         raise LabError("a lab is already up: run `python -m lab down` first")
     stack = synth(stack_name, LAB_DIR / "synth")
     subnet = _check_addresses(stack)
+    unknown = sorted(set(nfcapd_pools) - {p.name for p in stack.pools})
+    if unknown:
+        raise LabError(
+            f"--nfcapd-pool {', '.join(unknown)}: stack {stack_name} has pools {[p.name for p in stack.pools]}"
+        )
     try:
-        state = _build(stack_name, stack, subnet, exporters, collector, bundle)
+        state = _build(stack_name, stack, subnet, exporters, nfcapd_pools, bundle)
         save_state(state)
         _wait_live(state)
         return state
@@ -92,22 +99,28 @@ def _check_addresses(stack: Stack) -> IPv4Interface:
 
 
 def _build(
-    stack_name: str, stack: Stack, subnet: IPv4Interface, exporters: int, collector: str, bundle: Path | None
+    stack_name: str,
+    stack: Stack,
+    subnet: IPv4Interface,
+    exporters: int,
+    nfcapd_pools: tuple[str, ...],
+    bundle: Path | None,
 ) -> LabState:
     netns.add_bridge(BRIDGE)
     nodes = [_start_node(stack, node.name, bundle) for node in stack.nodes]
-    ports_by_address: dict[str, set[int]] = {}
+    ports_by_address: dict[str, dict[int, str]] = {}
     for pool in stack.pools:
         for member in pool.backends:
-            ports_by_address.setdefault(str(member.address), set()).add(member.port)
+            collector = "nfcapd" if pool.name in nfcapd_pools else "sink"
+            ports_by_address.setdefault(str(member.address), {})[member.port] = collector
     backends = []
     for index, (address, ports) in enumerate(sorted(ports_by_address.items()), start=1):
         backend = BackendState(
             name=f"be{index}",
             netns=f"{netns.PREFIX}-be{index}",
             address=address,
-            ports=sorted(ports),
-            collector=collector,
+            ports=sorted(port for port, collector in ports.items() if collector == "sink"),
+            nfcapd_ports=sorted(port for port, collector in ports.items() if collector == "nfcapd"),
             data=LAB_DIR / "backends" / address,
         )
         netns.add_namespace(backend.netns)
@@ -132,7 +145,13 @@ def _build(
             VipState(address=str(v.address.ip), vrid=v.vrid, preferred=stack.preferred_node(v).name) for v in stack.vips
         ],
         pools=[
-            PoolState(name=p.name, vip=str(p.vip), port=p.port, backends=[(str(b.address), b.port) for b in p.backends])
+            PoolState(
+                name=p.name,
+                vip=str(p.vip),
+                port=p.port,
+                backends=[(str(b.address), b.port) for b in p.backends],
+                collector="nfcapd" if p.name in nfcapd_pools else "sink",
+            )
             for p in stack.pools
         ],
     )

@@ -30,8 +30,9 @@ class BackendState(BaseModel):
     netns: str
     address: str
     ports: list[int]
-    collector: str
-    """"sink" (records every probe) or "nfcapd" (a real NetFlow collector)."""
+    """Served by the sink, which records every probe."""
+    nfcapd_ports: list[int] = []
+    """Served by nfcapd, nfdump's real NetFlow/IPFIX collector."""
     data: Path
 
 
@@ -52,6 +53,8 @@ class PoolState(BaseModel):
     vip: str
     port: int
     backends: list[tuple[str, int]]
+    collector: str = "sink"
+    """"sink" or "nfcapd": what listens on this pool's backends. Drills probe only sink pools."""
 
 
 class LabState(BaseModel):

@@ -30,6 +30,6 @@ def report(state: LabState) -> str:
     lines += ["", f"{'pool':<12} {'listen':<20} {'collector':<20} datagrams"]
     for pool in state.pools:
         for address, port in pool.backends:
-            got = counters(state.backend(address)).get(port, 0)
+            got: int | str = counters(state.backend(address)).get(port, 0) if pool.collector == "sink" else "(nfcapd)"
             lines.append(f"{pool.name:<12} {pool.vip + ':' + str(pool.port):<20} {address + ':' + str(port):<20} {got}")
     return "\n".join(lines)

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Every number in BENCHMARKS.md: our dev stack, keepalived's default timers and the seed's configuration,
+# drilled the same way (4 exporters x every pool, 3 s of traffic per trial), then the saturation run.
+# Root, no lab up; about 35 minutes on 2 cores. Results: bench/results/*/…/drill.json and timeline.png.
+set -u
+cd "$(dirname "$0")/.."
+PY=venv/bin/python
+$PY -m lab drill --stack dev --scenario all --trials 20 --duration 3 --out bench/results/dev
+for scenario in nginx-kill link-cut keepalived-stop; do
+    $PY -m lab drill --stack bench-defaults --scenario $scenario --trials 5 --duration 8 \
+        --out bench/results/keepalived-defaults/$scenario
+    $PY -m lab drill --stack seed --files bench/seed/fixed-by-hand --scenario $scenario --trials 5 --duration 4 \
+        --out bench/results/seed-fixed-by-hand/$scenario
+done
+$PY -m lab drill --stack seed --files bench/seed/as-written --scenario nginx-kill --trials 3 --duration 4 \
+    --out bench/results/seed-as-written/nginx-kill
+$PY bench/saturation.py 300 dev > bench/results/saturation.json
+$PY bench/summarize.py > bench/results/summary.md

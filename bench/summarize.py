@@ -1,0 +1,42 @@
+"""BENCHMARKS.md's tables, from the drills under bench/results (python bench/summarize.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+CONFIGS = {
+    "dev": "ours (dev stack)",
+    "keepalived-defaults": "keepalived defaults (advert 1 s)",
+    "seed-fixed-by-hand": "seed, fixed by hand",
+    "seed-as-written": "seed, as written",
+}
+
+
+def main() -> None:
+    columns = ["configuration", "scenario", "trials", "blackout p50 / p95 / max (ms)", "lost / sent", "kept collector"]
+    print("| " + " | ".join([*columns, "checks"]) + " |")
+    print("|---|---|---|---|---|---|---|")
+    for config, label in CONFIGS.items():
+        for drill in sorted((RESULTS / config).glob("*/drill.json")):
+            report = json.loads(drill.read_text())
+            b = report["blackout_ms"]
+            kept = min(t["kept_collector_pct"] for t in report["trials"])
+            failed = sorted({c for t in report["trials"] for c, ok in t["checks"].items() if not ok})
+            checks = "all pass" if not failed else "failed: " + "; ".join(failed)
+            print(
+                f"| {label} | {report['scenario']} | {len(report['trials'])} | {b['p50']:.0f} / {b['p95']:.0f} / "
+                f"{b['max']:.0f} | {report['lost']} / {report['sent']} | {kept:.0f} % (worst trial) | {checks} |"
+            )
+    saturation = RESULTS / "saturation.json"
+    if saturation.exists():
+        s = json.loads(saturation.read_text())
+        print(
+            f"\nSaturation: {s['burners']} busy loops on {s['seconds']:.0f} s, VIP holders polled {s['polls']} times: "
+            f"**{s['vip_moves']} VIP moves**; holders at the end {s['holders_at_end']}."
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""Real NetFlow v9 through the lab, with nfdump's own tools: a capture of N distinct UDP flows becomes
+flow records (nfpcapd), which nfreplay sends as NetFlow v9 through a VIP at a fixed pace to nfcapd
+collectors; nfdump counts what each collector decoded.
+
+The capture is written here, as pcap, with addresses only in 198.18.0.0/15; nothing is sent but the
+replay, from an exporter's namespace."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import time
+from pathlib import Path
+
+from .netns import ip
+from .state import ExporterState, LabState, PoolState
+
+PCAP_HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)  # pcap v2.4, Ethernet
+
+
+def write_capture(path: Path, flows: int, source: str, destination: str) -> None:
+    """One 64-byte UDP packet per flow, each from its own source port, a millisecond apart."""
+    src, dst = (bytes(map(int, a.split("."))) for a in (source, destination))
+    packets = [PCAP_HEADER]
+    for index in range(flows):
+        udp = struct.pack("!HHHH", 20000 + index % 40000, 7000 + index // 40000, 8 + 36, 0) + bytes(36)
+        header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), index & 0xFFFF, 0, 64, 17, 0, src, dst)
+        frame = bytes(6) + bytes([2, 0, 0, 0, 0, 1]) + b"\x08\x00" + header + udp
+        stamp_ms = 1_700_000_000_000 + index
+        packets.append(struct.pack("<IIII", stamp_ms // 1000, stamp_ms % 1000 * 1000, len(frame), len(frame)) + frame)
+    path.write_bytes(b"".join(packets))
+
+
+def make_flow_file(flows: int, source: str, work: Path) -> Path:
+    """An nfcapd file holding `flows` flow records from `source`: what nfreplay sends."""
+    capture, spool = work / "flows.pcap", work / "source"
+    spool.mkdir(parents=True, exist_ok=True)
+    write_capture(capture, flows, source, "198.18.1.1")
+    subprocess.run(["nfpcapd", "-r", str(capture), "-w", str(spool)], capture_output=True, timeout=60, check=True)
+    (flow_file,) = [p for p in spool.rglob("nfcapd.*") if p.is_file()]
+    return flow_file
+
+
+def replay(exporter: ExporterState, flow_file: Path, pool: PoolState, delay_us: int) -> subprocess.Popen[str]:
+    """nfreplay in the exporter's namespace: NetFlow v9 to the pool's VIP, `delay_us` between packets."""
+    argv = ["nfreplay", "-r", str(flow_file), "-H", pool.vip, "-p", str(pool.port), "-v", "9", "-d", str(delay_us)]
+    return subprocess.Popen(
+        ["ip", "netns", "exec", exporter.netns, *argv], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def count_flows(path: Path) -> int:
+    """Flow records nfdump decodes from `path` (an nfcapd file, or a collector's spool directory)."""
+    option = "-R" if path.is_dir() else "-r"
+    out = subprocess.run(
+        ["nfdump", option, str(path), "-q", "-o", "fmt:%sa %sp"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    return sum(1 for line in out.splitlines() if line.strip() and "No matching flows" not in line)
+
+
+def collected(state: LabState, pool: PoolState) -> dict[str, int]:
+    """Stop the pool's nfcapd collectors (nfcapd writes its file out on SIGTERM) and count, per
+    collector, the flows nfdump decodes."""
+    for address, _port in pool.backends:
+        for pid in ip("netns", "pids", state.backend(address).netns).stdout.split():
+            comm = Path(f"/proc/{pid}/comm")
+            if comm.exists() and comm.read_text().strip() == "nfcapd":
+                subprocess.run(["kill", "-TERM", pid], check=False)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_nfcapd_running(state, a) for a, _ in pool.backends):
+        time.sleep(0.05)
+    counts = {}
+    for address, port in pool.backends:
+        spool = state.backend(address).data / f"nfcapd-{port}"
+        counts[address] = count_flows(spool) if any(p.is_file() for p in spool.rglob("nfcapd.*")) else 0
+    return counts
+
+
+def _nfcapd_running(state: LabState, address: str) -> bool:
+    pids = ip("netns", "pids", state.backend(address).netns).stdout.split()
+    return any(Path(f"/proc/{pid}/comm").exists() and "nfcapd" in Path(f"/proc/{pid}/comm").read_text() for pid in pids)
