@@ -78,7 +78,7 @@ def _trial(
     state: LabState, scenario: Scenario, trial: int, settings: Settings, out: Path
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     wait_settled(state)
-    ctx = Context(state=state, victim=state.node(state.vips[0].preferred), trial=trial)
+    ctx = Context(state=state, victim=state.node(state.vips[0].preferred))
     scenario.prepare(ctx)
     offsets = {b.address: _size(b.data / "received.bin") for b in state.backends}
     sent_dir = out / "sent" / str(trial)
@@ -157,9 +157,9 @@ def _checks(
         "every VIP on exactly one node": all(len(nodes) == 1 for nodes in after.values()),
         "every VIP holder healthy": all(healthy[n] for nodes in after.values() for n in nodes),
     }
-    if scenario.victim_keeps_vip:
+    if scenario.vip_ends_on == "the victim":
         checks[f"{vip} on {ctx.victim.name}"] = after[vip] == [ctx.victim.name]
-    else:
+    elif scenario.vip_ends_on == "another node":
         checks[f"{vip} moved off {ctx.victim.name}"] = ctx.victim.name not in after[vip] and len(after[vip]) == 1
     if scenario.zero_loss:
         checks["no datagram lost"] = traffic.lost == 0

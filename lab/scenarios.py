@@ -26,16 +26,22 @@ class Context:
     victim: NodeState
     events: Events = field(default_factory=list)
     observations: dict[str, object] = field(default_factory=dict)
-    trial: int = 0
 
     def mark(self, label: str) -> None:
         self.events.append((time.monotonic_ns(), label))
 
     def sh(self, node: NodeState, command: str, label: str) -> None:
         self.mark(label)
-        result = node_sh(node, command)
+        # Output to a file, not our pipe: a daemon started here would hold the pipe open for ever.
+        out = node.scratch / "action.out"
+        result = node_sh(node, f"({command}) > {out} 2>&1 < /dev/null")
         if result.returncode != 0:
-            raise ScenarioError(f"{label} on {node.name} failed ({result.returncode}): {result.stdout}{result.stderr}")
+            nginx_log = node.scratch / "log" / "error.log"
+            tail = nginx_log.read_text()[-1500:] if nginx_log.exists() else ""
+            raise ScenarioError(
+                f"{label} on {node.name} failed ({result.returncode}):\n{out.read_text()[-2000:]}"
+                f"\nnginx's error log on {node.name} ends:\n{tail}"
+            )
 
 
 class ScenarioError(RuntimeError):
@@ -51,8 +57,9 @@ class Scenario:
     prepare: Callable[[Context], None] = lambda ctx: None
     zero_loss: bool = False
     """Nothing may be lost: the move is planned, and the design promises it costs no datagram."""
-    victim_keeps_vip: bool = False
-    """Afterwards the VIP is back on (or never left) the victim; otherwise it ends on another node."""
+    vip_ends_on: str = "another node"
+    """Where the first VIP must be afterwards: "the victim" (back on it, or never left), "another node",
+    or "any node" (only that exactly one node holds it)."""
     backend_lost: bool = False
     """One collector is gone: its exporters move, and only they."""
 
@@ -63,7 +70,9 @@ def activate(node: NodeState) -> str:
 
 
 def _stop_keepalived(ctx: Context) -> None:
-    ctx.sh(ctx.victim, "kill -TERM $(cat /run/keepalived.pid)", "keepalived stopped (SIGTERM)")
+    # Until it has exited: keepalived takes a moment to say goodbye, and a start before that finds it running.
+    stop = "p=$(cat /run/keepalived.pid) && kill -TERM $p && while [ -e /proc/$p ]; do sleep 0.05; done"
+    ctx.sh(ctx.victim, stop, "keepalived stopped (SIGTERM)")
 
 
 def _wait_vip_elsewhere(ctx: Context, timeout: float = 10) -> None:
@@ -183,14 +192,14 @@ SCENARIOS: dict[str, Scenario] = {
             act=_master_return,
             restore=lambda ctx: None,
             zero_loss=True,
-            victim_keeps_vip=True,
+            vip_ends_on="the victim",
         ),
         Scenario(
             "backend-lost",
             "one collector gone (its process killed: the port answers ICMP unreachable)",
             act=_stop_backend,
             restore=_restart_backend,
-            victim_keeps_vip=True,
+            vip_ends_on="the victim",
             backend_lost=True,
         ),
         Scenario(
@@ -199,14 +208,15 @@ SCENARIOS: dict[str, Scenario] = {
             act=lambda ctx: push_config(ctx, change=True),
             restore=lambda ctx: push_config(ctx, change=False),
             zero_loss=True,
-            victim_keeps_vip=True,
+            vip_ends_on="the victim",
         ),
         Scenario(
             "vrrp-cut",
             "VRRP between the nodes cut for 1 s (both claim the VIPs), then healed",
             act=_cut_vrrp_path,
             restore=lambda ctx: set_vrrp_path(ctx.state, cut=False),
-            victim_keeps_vip=True,
+            # Which of the two masters stands down is VRRP's business; that exactly one does is ours.
+            vip_ends_on="any node",
         ),
     )
 }
