@@ -15,4 +15,5 @@ done
 $PY -m lab drill --stack seed --files bench/seed/as-written --scenario nginx-kill --trials 3 --duration 4 \
     --out bench/results/seed-as-written/nginx-kill
 $PY bench/saturation.py 300 dev > bench/results/saturation.json
+$PY bench/reload_churn.py 40 dev > bench/results/reload-churn.json
 $PY bench/summarize.py > bench/results/summary.md

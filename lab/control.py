@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from core.render import PATHS
+
 from .netns import ip, netns_run
 from .state import BackendState, LabState, NodeState
 
@@ -39,7 +41,7 @@ def holders(state: LabState) -> dict[str, list[str]]:
 
 def nginx_down_flag(node: NodeState) -> str:
     """What the node's socket watcher last wrote: "0" healthy, "1" down, "" not written."""
-    return node_sh(node, "cat /run/ha-udp-lb/nginx.down 2>/dev/null || true", timeout=5).stdout.strip()
+    return node_sh(node, f"cat {PATHS.down_file} 2>/dev/null || true", timeout=5).stdout.strip()
 
 
 def daemons(node: NodeState) -> dict[str, int]:

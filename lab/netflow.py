@@ -7,6 +7,7 @@ replay, from an exporter's namespace."""
 
 from __future__ import annotations
 
+import contextlib
 import struct
 import subprocess
 import time
@@ -61,13 +62,11 @@ def count_flows(path: Path) -> int:
 def collected(state: LabState, pool: PoolState) -> dict[str, int]:
     """Stop the pool's nfcapd collectors (nfcapd writes its file out on SIGTERM) and count, per
     collector, the flows nfdump decodes."""
-    for address, _port in pool.backends:
-        for pid in ip("netns", "pids", state.backend(address).netns).stdout.split():
-            comm = Path(f"/proc/{pid}/comm")
-            if comm.exists() and comm.read_text().strip() == "nfcapd":
-                subprocess.run(["kill", "-TERM", pid], check=False)
+    namespaces = [state.backend(address).netns for address, _port in pool.backends]
+    for pid in (pid for ns in namespaces for pid in _nfcapd_pids(ns)):
+        subprocess.run(["kill", "-TERM", pid], check=False)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_nfcapd_running(state, a) for a, _ in pool.backends):
+    while time.monotonic() < deadline and any(_nfcapd_pids(ns) for ns in namespaces):
         time.sleep(0.05)
     counts = {}
     for address, port in pool.backends:
@@ -76,6 +75,10 @@ def collected(state: LabState, pool: PoolState) -> dict[str, int]:
     return counts
 
 
-def _nfcapd_running(state: LabState, address: str) -> bool:
-    pids = ip("netns", "pids", state.backend(address).netns).stdout.split()
-    return any(Path(f"/proc/{pid}/comm").exists() and "nfcapd" in Path(f"/proc/{pid}/comm").read_text() for pid in pids)
+def _nfcapd_pids(netns: str) -> list[str]:
+    pids = []
+    for pid in ip("netns", "pids", netns).stdout.split():
+        with contextlib.suppress(FileNotFoundError):  # gone between the listing and the look
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "nfcapd":
+                pids.append(pid)
+    return pids

@@ -71,7 +71,7 @@ def activate(node: NodeState) -> str:
 
 def _stop_keepalived(ctx: Context) -> None:
     # Until it has exited: keepalived takes a moment to say goodbye, and a start before that finds it running.
-    stop = "p=$(cat /run/keepalived.pid) && kill -TERM $p && while [ -e /proc/$p ]; do sleep 0.05; done"
+    stop = f"p=$(cat {PATHS.keepalived_pid}) && kill -TERM $p && while [ -e /proc/$p ]; do sleep 0.05; done"
     ctx.sh(ctx.victim, stop, "keepalived stopped (SIGTERM)")
 
 
@@ -95,11 +95,7 @@ def _leave(ctx: Context) -> None:
 
 
 def _reactivate(ctx: Context) -> None:
-    ctx.sh(ctx.victim, activate(ctx.victim), f"{ctx.victim.name} activated")
-
-
-def _master_return(ctx: Context) -> None:
-    ctx.sh(ctx.victim, activate(ctx.victim), f"{ctx.victim.name} returns (its commands run)")
+    ctx.sh(ctx.victim, activate(ctx.victim), f"{ctx.victim.name} activated (its commands run)")
 
 
 def _cut_link(ctx: Context) -> None:
@@ -189,7 +185,7 @@ SCENARIOS: dict[str, Scenario] = {
             "master-return",
             "the old master comes back (its keepalived had been stopped) and takes its VIP back",
             prepare=_leave,
-            act=_master_return,
+            act=_reactivate,
             restore=lambda ctx: None,
             zero_loss=True,
             vip_ends_on="the victim",

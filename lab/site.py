@@ -51,14 +51,14 @@ def up(stack_name: str, exporters: int = 4, nfcapd_pools: tuple[str, ...] = (), 
     the topology. It is how the seed's configuration is drilled beside ours."""
     if STATE_FILE.exists() or netns.lab_namespaces():
         raise LabError("a lab is already up: run `python -m lab down` first")
-    stack = synth(stack_name, LAB_DIR / "synth")
-    subnet = _check_addresses(stack)
-    unknown = sorted(set(nfcapd_pools) - {p.name for p in stack.pools})
-    if unknown:
-        raise LabError(
-            f"--nfcapd-pool {', '.join(unknown)}: stack {stack_name} has pools {[p.name for p in stack.pools]}"
-        )
     try:
+        stack = synth(stack_name, LAB_DIR / "synth")
+        subnet = _check_addresses(stack)
+        unknown = sorted(set(nfcapd_pools) - {p.name for p in stack.pools})
+        if unknown:
+            raise LabError(
+                f"--nfcapd-pool {', '.join(unknown)}: stack {stack_name} has pools {[p.name for p in stack.pools]}"
+            )
         state = _build(stack_name, stack, subnet, exporters, nfcapd_pools, bundle)
         save_state(state)
         _wait_live(state)
@@ -108,11 +108,20 @@ def _build(
 ) -> LabState:
     netns.add_bridge(BRIDGE)
     nodes = [_start_node(stack, node.name, bundle) for node in stack.nodes]
+    pools = [
+        PoolState(
+            name=p.name,
+            vip=str(p.vip),
+            port=p.port,
+            backends=[(str(b.address), b.port) for b in p.backends],
+            collector="nfcapd" if p.name in nfcapd_pools else "sink",
+        )
+        for p in stack.pools
+    ]
     ports_by_address: dict[str, dict[int, str]] = {}
-    for pool in stack.pools:
-        for member in pool.backends:
-            collector = "nfcapd" if pool.name in nfcapd_pools else "sink"
-            ports_by_address.setdefault(str(member.address), {})[member.port] = collector
+    for pool in pools:
+        for address, port in pool.backends:
+            ports_by_address.setdefault(address, {})[port] = pool.collector
     backends = []
     for index, (address, ports) in enumerate(sorted(ports_by_address.items()), start=1):
         backend = BackendState(
@@ -144,16 +153,7 @@ def _build(
         vips=[
             VipState(address=str(v.address.ip), vrid=v.vrid, preferred=stack.preferred_node(v).name) for v in stack.vips
         ],
-        pools=[
-            PoolState(
-                name=p.name,
-                vip=str(p.vip),
-                port=p.port,
-                backends=[(str(b.address), b.port) for b in p.backends],
-                collector="nfcapd" if p.name in nfcapd_pools else "sink",
-            )
-            for p in stack.pools
-        ],
+        pools=pools,
     )
 
 
@@ -222,9 +222,9 @@ def _wait_live(state: LabState) -> None:
                 del pending[name]
         time.sleep(0.05)
     if pending:
-        raise LabError(
-            f"nodes {sorted(pending)} not live after {UP_TIMEOUT_S} s: see {LAB_DIR}/nodes/*/scratch/node.log"
-        )
+        # The lab, logs included, is removed on the way out: the logs go into the error.
+        logs = "".join(f"\n--- {name}:\n{(n.scratch / 'node.log').read_text()[-1500:]}" for name, n in pending.items())
+        raise LabError(f"nodes {sorted(pending)} not live after {UP_TIMEOUT_S} s:{logs}")
     wait_settled(state)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from lab import netns
 from lab.site import LabError, down, up
-from lab.state import STATE_FILE
+from lab.state import LAB_DIR, STATE_FILE
 
 pytestmark = pytest.mark.lab
 
@@ -38,6 +38,7 @@ def test_a_stack_outside_the_benchmarking_range_is_refused_before_anything_is_bu
     with pytest.raises(LabError, match=r"nodes\[0\]\.address = 192\.0\.2\.11: .*198\.18\.0\.0/15"):
         up("prod")
     assert leftovers() == NOTHING
+    assert not LAB_DIR.exists()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
