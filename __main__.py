@@ -7,37 +7,46 @@ model (core) → components → exports. Bad config stops here, before any resou
 
 import pulumi
 
+from components.docker_host import DockerHost
 from components.docker_site import DockerSite
 from components.lb_node import LbNode
 from components.nginx_udp_pool import NginxUdpPool
+from components.ssh_host import SshHost
 from components.stack_config import load_stack
+from components.transport import Transport
 from components.vrrp_pair import VrrpPair
 
 stack, private_key = load_stack()
 project = pulumi.get_project()
 
-site = DockerSite(project, {"stack": stack}) if stack.target == "docker" else None
-nodes = {
-    node.name: LbNode(
+hosts: dict[str, Transport] = {}
+if stack.target == "docker":
+    site = DockerSite(project, {"stack": stack})
+    hosts = {node.name: DockerHost(node, site.network, site.image) for node in stack.nodes}
+else:
+    assert private_key is not None  # load_stack refuses target ssh without it
+    hosts = {node.name: SshHost(node.name, {"node": node, "private_key": private_key}) for node in stack.nodes}
+
+vrrp = VrrpPair(f"{project}-vrrp", {"stack": stack, "hosts": hosts})
+pools = {pool.name: NginxUdpPool(pool.name, {"stack": stack, "pool": pool, "hosts": hosts}) for pool in stack.pools}
+
+# One node at a time, lowest priority first: the backups take a change before the master does, and a
+# node whose apply fails stops the rollout with the master untouched.
+nodes: dict[str, LbNode] = {}
+rollout: list[pulumi.Resource] = []
+for node in sorted(stack.nodes, key=lambda n: n.priority):
+    nodes[node.name] = LbNode(
         node.name,
         {
             "stack": stack,
             "node": node,
-            "private_key": private_key,
-            "network": site.network if site else None,
-            "image": site.image if site else None,
+            "transport": hosts[node.name],
+            "files": {**vrrp.files[node.name], **{p: f for pool in pools.values() for p, f in pool.files.items()}},
+            "staged": [*vrrp.staged[node.name], *(u for pool in pools.values() for u in pool.staged[node.name])],
+            "after": rollout,
         },
     )
-    for node in stack.nodes
-}
-vrrp = VrrpPair(f"{project}-vrrp", {"stack": stack, "nodes": nodes})
-pools = {pool.name: NginxUdpPool(pool.name, {"stack": stack, "pool": pool, "nodes": nodes}) for pool in stack.pools}
-
-# One node at a time, lowest priority first: the backups take a change before the master does, and a
-# node whose apply fails stops the rollout with the master untouched.
-rollout: list[pulumi.Resource] = []
-for node in sorted(stack.nodes, key=lambda n: n.priority):
-    rollout = [nodes[node.name].activate(after=rollout)]
+    rollout = [nodes[node.name].activated]
 
 pulumi.export("vips", vrrp.vips)
 pulumi.export("endpoints", {name: pool.endpoint for name, pool in pools.items()})
@@ -50,4 +59,4 @@ pulumi.export(
         }
     ),
 )
-pulumi.export("filesHash", {name: node.files_hash for name, node in nodes.items()})
+pulumi.export("filesHash", {name: nodes[name].files_hash for name in sorted(nodes)})

@@ -14,8 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.render import PATHS
-from lab.control import holders, node_sh
-from lab.site import down, up
+from lab.host.control import holders, node_sh
+from lab.host.site import down, up
 
 WATCH_S = 1.5
 LOOK_EVERY_S = 0.05

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lab.control import holders
-from lab.site import down, up
+from lab.host.control import holders
+from lab.host.site import down, up
 
 POLL_S = 0.1
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from lab.drill.report import DrillReport
+
 RESULTS = Path(__file__).resolve().parent / "results"
 CONFIGS = {
     "dev": "ours (dev stack)",
@@ -20,14 +22,14 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for config, label in CONFIGS.items():
         for drill in sorted((RESULTS / config).glob("*/drill.json")):
-            report = json.loads(drill.read_text())
-            b = report["blackout_ms"]
-            kept = min(t["kept_collector_pct"] for t in report["trials"])
-            failed = sorted({c for t in report["trials"] for c, ok in t["checks"].items() if not ok})
+            report = DrillReport.load(drill)
+            b = report.blackout_ms
+            kept = min(t.kept_collector_pct for t in report.trials)
+            failed = sorted({check for t in report.trials for check in t.failed})
             checks = "all pass" if not failed else "failed: " + "; ".join(failed)
             print(
-                f"| {label} | {report['scenario']} | {len(report['trials'])} | {b['p50']:.0f} / {b['p95']:.0f} / "
-                f"{b['max']:.0f} | {report['lost']} / {report['sent']} | {kept:.0f} % (worst trial) | {checks} |"
+                f"| {label} | {report.scenario} | {len(report.trials)} | {b.p50:.0f} / {b.p95:.0f} / "
+                f"{b.max:.0f} | {report.lost} / {report.sent} | {kept:.0f} % (worst trial) | {checks} |"
             )
     saturation = RESULTS / "saturation.json"
     if saturation.exists():

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_docker as docker
 
 from core.model import Stack
+from core.project import PROJECT
 
 REPO = Path(__file__).resolve().parent.parent
 COLLECTOR_IMAGE = "netsampler/goflow2:v2.2.3"
@@ -28,7 +29,7 @@ class DockerSite(pulumi.ComponentResource):
     """The LB image: Debian with nginx (stream), keepalived, iproute2; built locally, never pushed."""
 
     def __init__(self, name: str, args: DockerSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ha-udp-lb:index:DockerSite", name, {}, opts)
+        super().__init__(f"{PROJECT}:index:DockerSite", name, {}, opts)
         stack = args["stack"]
         subnet = stack.nodes[0].address.network
         self.network = docker.Network(

@@ -6,10 +6,11 @@ from typing import TypedDict
 
 import pulumi
 
-from core.model import Pool, Stack
-from core.render import render_pool
+from core.model import Pool, Stack, host_port
+from core.project import PROJECT
+from core.render import NodeFile, render_pool
 
-from .lb_node import LbNode
+from .transport import Transport
 
 
 class NginxUdpPoolArgs(TypedDict):
@@ -17,8 +18,9 @@ class NginxUdpPoolArgs(TypedDict):
     """The validated stack (core.model.Stack)."""
     pool: Pool
     """This pool."""
-    nodes: dict[str, LbNode]
-    """Every node, by name: each gets the same pool file, so each maps an exporter to the same collector."""
+    hosts: dict[str, Transport]
+    """How files reach each node, by node name: each gets the same pool file, so each maps an exporter
+    to the same collector."""
 
 
 class NginxUdpPool(pulumi.ComponentResource):
@@ -26,14 +28,19 @@ class NginxUdpPool(pulumi.ComponentResource):
     """Where exporters send: VIP:port."""
     backends: pulumi.Output[list[str]]
     """The collectors, as IP:port, in hashing order."""
+    files: dict[str, NodeFile]
+    """The pool's file by path: the same on every node."""
+    staged: dict[str, list[pulumi.Resource]]
+    """Node → the upload of that file (none for a container, whose files ride in its creation)."""
 
     def __init__(self, name: str, args: NginxUdpPoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ha-udp-lb:index:NginxUdpPool", name, {}, opts)
+        super().__init__(f"{PROJECT}:index:NginxUdpPool", name, {}, opts)
         stack, pool = args["stack"], args["pool"]
-        ((path, pool_file),) = render_pool(stack, pool).items()
-        for node_name, target in sorted(args["nodes"].items()):
-            target.place(f"{name}-{node_name}", self, path, pulumi.Output.from_input(pool_file))
-        host = f"[{pool.vip}]" if pool.vip.version == 6 else str(pool.vip)
-        self.endpoint = pulumi.Output.from_input(f"{host}:{pool.port}")
+        self.files = render_pool(stack, pool)
+        self.staged = {}
+        for node_name, host in sorted(args["hosts"].items()):
+            uploads = (host.stage(f"{name}-{node_name}", self, path, f) for path, f in self.files.items())
+            self.staged[node_name] = [upload for upload in uploads if upload]
+        self.endpoint = pulumi.Output.from_input(host_port(pool.vip, pool.port))
         self.backends = pulumi.Output.from_input([b.endpoint for b in pool.backends])
         self.register_outputs({"endpoint": self.endpoint, "backends": self.backends})

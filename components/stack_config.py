@@ -10,8 +10,7 @@ import pulumi.runtime
 from core.config import STACK_KEYS, parse_stack
 from core.errors import ConfigError, Problem
 from core.model import Stack
-
-PROJECT = "ha-udp-lb"
+from core.project import PROJECT
 
 
 def load_stack() -> tuple[Stack, pulumi.Output[str] | None]:

@@ -6,17 +6,18 @@ from typing import TypedDict
 
 import pulumi
 
-from core.model import Node, Stack
+from core.model import Stack
+from core.project import PROJECT
 from core.render import NodeFile, render_vrrp
 
-from .lb_node import LbNode
+from .transport import Transport
 
 
 class VrrpPairArgs(TypedDict):
     stack: Stack
     """The validated stack (core.model.Stack)."""
-    nodes: dict[str, LbNode]
-    """Every node, by name."""
+    hosts: dict[str, Transport]
+    """How files reach each node, by node name."""
 
 
 class VrrpPair(pulumi.ComponentResource):
@@ -24,24 +25,26 @@ class VrrpPair(pulumi.ComponentResource):
     """Every VIP as address/prefix."""
     initial_roles: pulumi.Output[dict[str, dict[str, str]]]
     """VIP → node → MASTER or BACKUP when every node is healthy."""
+    files: dict[str, dict[str, NodeFile]]
+    """Node → path → file: keepalived's config, the socket watcher, the loopback VIPs, sysctls, units."""
+    staged: dict[str, list[pulumi.Resource]]
+    """Node → the uploads of those files (none for a container, whose files ride in its creation)."""
 
     def __init__(self, name: str, args: VrrpPairArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("ha-udp-lb:index:VrrpPair", name, {}, opts)
+        super().__init__(f"{PROJECT}:index:VrrpPair", name, {}, opts)
         stack = args["stack"]
+        self.files, self.staged = {}, {}
         for node in stack.nodes:
-            target = args["nodes"][node.name]
-            for path in sorted(render_vrrp(stack, node)):
-                slug = path.rsplit("/", 1)[1].replace(".", "-")
-                target.place(f"{name}-{node.name}-{slug}", self, path, _rendered(stack, node, path))
+            self.files[node.name] = render_vrrp(stack, node)
+            uploads = (
+                args["hosts"][node.name].stage(f"{name}-{node.name}-{_slug(path)}", self, path, node_file)
+                for path, node_file in sorted(self.files[node.name].items())
+            )
+            self.staged[node.name] = [upload for upload in uploads if upload]
         self.vips = pulumi.Output.from_input([str(vip.address) for vip in stack.vips])
         self.initial_roles = pulumi.Output.from_input(stack.initial_roles())
         self.register_outputs({"vips": self.vips, "initial_roles": self.initial_roles})
 
 
-def _rendered(stack: Stack, node: Node, path: str) -> pulumi.Output[NodeFile]:
-    """Rendered inside apply, as the component guide asks; a file with the password in it is secret."""
-
-    def render(_: str) -> NodeFile:
-        return render_vrrp(stack, node)[path]
-
-    return pulumi.Output.from_input(node.name).apply(render)
+def _slug(path: str) -> str:
+    return path.rsplit("/", 1)[1].replace(".", "-")

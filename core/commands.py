@@ -26,10 +26,11 @@ def install_command() -> str:
     )
 
 
-def prepare_command(paths: list[str]) -> str:
-    """Fresh, root-only staging directories for the uploads (leftovers of a failed run are discarded)."""
-    directories = sorted({PATHS.staging + path.rsplit("/", 1)[0] for path in paths})
-    return f"set -eu; rm -rf {PATHS.staging}; install -d -m 0700 " + " ".join(map(shlex.quote, directories))
+def prepare_command() -> str:
+    """Root-only staging directories for the uploads, made once. Never emptied: an upload runs only
+    when its file changed, so the others must still be there; `apply` reads only the files it lists."""
+    directories = [PATHS.staging + directory for directory in PATHS.directories]
+    return "set -eu; install -d -m 0700 " + " ".join(map(shlex.quote, directories))
 
 
 def apply_command() -> str:

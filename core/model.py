@@ -103,8 +103,12 @@ class Backend(Frozen):
 
     @property
     def endpoint(self) -> str:
-        host = f"[{self.address}]" if self.address.version == 6 else str(self.address)
-        return f"{host}:{self.port}"
+        return host_port(self.address, self.port)
+
+
+def host_port(address: IPAddress, port: int) -> str:
+    """`198.18.0.21:2055` or `[2001:db8::21]:2055`: how nginx, exporters and users write an endpoint."""
+    return f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
 
 
 def split_endpoint(endpoint: str) -> dict[str, Any]:

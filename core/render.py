@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from .model import Node, Pool, Stack
+from .model import Node, Pool, Stack, host_port
 from .procnet import proc_net_local_address
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -31,10 +31,25 @@ class Paths:
     scripts: str = "/etc/keepalived/ha-udp-lb"
     sysctl: str = "/etc/sysctl.d/60-ha-udp-lb.conf"
     units: str = "/etc/systemd/system"
-    down_file: str = "/run/ha-udp-lb/nginx.down"
+    run_dir: str = "/run/ha-udp-lb"
     keepalived_pid: str = "/run/keepalived.pid"
+    nginx_pid: str = "/run/nginx.pid"
+    nginx_error_log: str = "/var/log/nginx/error.log"
     pool_dir: str = "/etc/nginx/ha-udp-lb/pools"
     staging: str = "/var/lib/ha-udp-lb/staging"
+
+    @property
+    def down_file(self) -> str:
+        return f"{self.run_dir}/nginx.down"
+
+    @property
+    def watch_pid(self) -> str:
+        return f"{self.run_dir}/watch.pid"
+
+    @property
+    def loopback_state(self) -> str:
+        """The VIPs the loopback script added, so it never removes anyone else's address."""
+        return f"{self.run_dir}/loopback-vips"
 
     @property
     def health_script(self) -> str:
@@ -51,13 +66,22 @@ class Paths:
     def pool_file(self, pool: Pool) -> str:
         return f"{self.pool_dir}/{pool.name}.conf"
 
+    watch_unit_name: str = "ha-udp-lb-nginx-watch.service"
+    loopback_unit_name: str = "ha-udp-lb-loopback-vips.service"
+
+    @property
+    def directories(self) -> list[str]:
+        """Every directory a node file lives in."""
+        files = [self.keepalived_conf, self.nginx_conf, self.sysctl, self.apply_script, self.watch_unit]
+        return sorted({path.rsplit("/", 1)[0] for path in files} | {self.pool_dir})
+
     @property
     def watch_unit(self) -> str:
-        return f"{self.units}/ha-udp-lb-nginx-watch.service"
+        return f"{self.units}/{self.watch_unit_name}"
 
     @property
     def loopback_unit(self) -> str:
-        return f"{self.units}/ha-udp-lb-loopback-vips.service"
+        return f"{self.units}/{self.loopback_unit_name}"
 
 
 PATHS = Paths()
@@ -133,12 +157,11 @@ def render_nginx(stack: Stack, node: Node) -> dict[str, NodeFile]:
 
 def render_pool(stack: Stack, pool: Pool) -> dict[str, NodeFile]:
     """One pool's upstream and listener: the same bytes for every node."""
-    host = f"[{pool.vip}]" if pool.vip.version == 6 else str(pool.vip)
     content = _render(
         "nginx-pool.conf.j2",
         pool=pool,
         upstream=f"pool_{pool.name.replace('-', '_')}",
-        listen=f"{host}:{pool.port}",
+        listen=host_port(pool.vip, pool.port),
         tuning=stack.tuning,
     )
     return {PATHS.pool_file(pool): NodeFile(content, 0o644)}

@@ -11,9 +11,10 @@ from types import FrameType
 from typing import Any
 
 from core.errors import ConfigError
+from runner.stackfile import StackNotFound
+from runner.synth import OutputNotOurs
 
-from .stackfile import StackNotFound
-from .state import LabNotUp
+from .host.state import LabNotUp
 
 DEMO_SCENARIO = "nginx-kill"
 
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         return int(args.run(args) or 0)
-    except (ConfigError, StackNotFound, LabNotUp) as error:
+    except (ConfigError, StackNotFound, LabNotUp, OutputNotOurs) as error:
         print(f"lab {args.command}: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -40,14 +41,16 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .scenarios import SCENARIOS
+    from .drill.scenarios import SCENARIOS
 
     parser = argparse.ArgumentParser(prog="python -m lab", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     synth = commands.add_parser("synth", help="write what each node of a stack would receive")
     synth.add_argument("--stack", required=True, help="stack name: stacks/Pulumi.<stack>.yaml")
-    synth.add_argument("--out", required=True, type=Path, help="output directory (replaced)")
+    synth.add_argument(
+        "--out", required=True, type=Path, help="output directory: new, empty, or an earlier synth output (replaced)"
+    )
     synth.set_defaults(run=_synth)
 
     up = commands.add_parser("up", help="build the stack's nodes, collectors and exporters here")
@@ -94,15 +97,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _synth(args: Any) -> None:
-    from .synth import synth
+    from runner.synth import synth
 
     stack = synth(args.stack, args.out)
     print(f"synth: {len(stack.nodes)} nodes of stack {args.stack} written to {args.out}")
 
 
 def _up(args: Any) -> None:
-    from .site import up
-    from .status import report
+    from .host.site import up
+    from .host.status import report
 
     state = up(args.stack, exporters=args.exporters, nfcapd_pools=tuple(args.nfcapd_pool), bundle=args.files)
     print(report(state))
@@ -110,24 +113,25 @@ def _up(args: Any) -> None:
 
 
 def _down(args: Any) -> None:
-    from .site import down
+    from .host.site import down
 
     removed = down()
     print(f"down: removed {len(removed)} namespaces and links" if removed else "down: nothing of the lab was left")
 
 
 def _status(args: Any) -> None:
-    from .state import load_state
-    from .status import report
+    from .host.state import load_state
+    from .host.status import report
 
     print(report(load_state()))
 
 
 def _drill(args: Any) -> int:
-    from .drill import Settings, run
-    from .scenarios import SCENARIOS
-    from .site import LabError, down, up
-    from .state import STATE_FILE, load_state
+    from .drill.run import run
+    from .drill.scenarios import SCENARIOS
+    from .drill.trial import Settings
+    from .host.site import LabError, down, up
+    from .host.state import STATE_FILE, load_state
 
     settings = Settings(rate=args.rate, duration_s=args.duration)
     owned = not STATE_FILE.exists()
@@ -141,12 +145,12 @@ def _drill(args: Any) -> int:
             print(f"== {name}: {SCENARIOS[name].summary}")
             out = args.out / name if args.out and len(names) > 1 else args.out
             report = run(state, SCENARIOS[name], args.trials, settings, out)
-            b = report["blackout_ms"]
+            b = report.blackout_ms
             print(
-                f"   blackout p50 {b['p50']} ms, p95 {b['p95']} ms, max {b['max']} ms; lost {report['lost']} of "
-                f"{report['sent']}; {'passed' if report['passed'] else 'FAILED'}; timeline {report['timeline']}"
+                f"   blackout p50 {b.p50} ms, p95 {b.p95} ms, max {b.max} ms; lost {report.lost} of "
+                f"{report.sent}; {'passed' if report.passed else 'FAILED'}; timeline {report.timeline}"
             )
-            passed &= report["passed"]
+            passed &= report.passed
         return 0 if passed else 1
     finally:
         if owned:
@@ -154,9 +158,10 @@ def _drill(args: Any) -> int:
 
 
 def _demo(args: Any) -> int:
-    from .drill import Settings, run
-    from .scenarios import SCENARIOS
-    from .site import down, up
+    from .drill.run import run
+    from .drill.scenarios import SCENARIOS
+    from .drill.trial import Settings
+    from .host.site import down, up
 
     print("demo: bringing the dev stack up in network namespaces (real keepalived and nginx)…")
     state = up("dev")
@@ -167,14 +172,14 @@ def _demo(args: Any) -> int:
             f"{len(state.exporters)} exporters send to {len(state.pools)} pools"
         )
         report = run(state, SCENARIOS[DEMO_SCENARIO], 1, Settings())
-        trial = report["trials"][0]
-        print(f"demo: VIP {vip.address} now on {'+'.join(trial['holders_after'][vip.address])}")
+        trial = report.trials[0]
+        print(f"demo: VIP {vip.address} now on {'+'.join(trial.holders_after[vip.address])}")
         print(
-            f"demo: blackout {trial['blackout_ms']} ms ({trial['lost']} of {trial['sent']} datagrams lost); "
-            f"every exporter kept its collector: {trial['kept_collector_pct'] == 100}"
+            f"demo: blackout {trial.blackout_ms} ms ({trial.lost} of {trial.sent} datagrams lost); "
+            f"every exporter kept its collector: {trial.kept_collector_pct == 100}"
         )
-        print(f"demo: timeline {report['timeline']}")
-        return 0 if report["passed"] else 1
+        print(f"demo: timeline {report.timeline}")
+        return 0 if report.passed else 1
     finally:
         down()
         print("demo: lab removed")

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from core.model import Node, Stack
 from core.render import PATHS, render_node
-from lab import netns
-from lab.sandbox import run_in_node, write_tree
+from lab.host import netns
+from lab.host.sandbox import run_in_node
+from runner.synth import write_tree
 
 # keepalived exits 0 while printing these; each one means a setting was dropped or is unsafe.
 COMPLAINT = re.compile(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lab.analysis import Delivery, analyse, per_bucket
-from lab.wire import Probe, Received, Sent, decode_probe, encode_probe
+from lab.agents.wire import Probe, Received, Sent, decode_probe, encode_probe
+from lab.drill.analysis import Delivery, analyse, per_bucket
 
 RATE = 100.0  # one probe per 10 ms
 POOLS = ["netflow", "syslog"]

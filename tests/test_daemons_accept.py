@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from core.config import parse_stack
-from lab.stackfile import stack_config
+from runner.stackfile import stack_config
 from tests.base_config import config
 from tests.daemon_judge import judge_node
 

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from lab.drill import Settings, run
-from lab.scenarios import SCENARIOS
-from lab.site import down, up
-from lab.state import LabState
-from lab.status import report
+from lab.drill.report import DrillReport
+from lab.drill.run import run
+from lab.drill.scenarios import SCENARIOS
+from lab.drill.trial import Settings, probed
+from lab.host.site import down, up
+from lab.host.state import LabState
+from lab.host.status import report
 
 pytestmark = pytest.mark.lab
 
@@ -27,22 +29,27 @@ def lab() -> Iterator[LabState]:
         down()
 
 
-def test_up_brings_every_vip_to_its_preferred_node_with_healthy_daemons(lab: LabState) -> None:
-    text = report(lab)
+def test_status_shows_every_vip_on_its_preferred_node_and_every_node_healthy(lab: LabState) -> None:
+    rows = [line.split() for line in report(lab).splitlines()]
     for vip in lab.vips:
-        assert f"{vip.address:<16} {vip.preferred:<12} {vip.preferred}" in text
-    assert text.count("running     healthy") == len(lab.nodes), text
+        assert [vip.address, vip.preferred, vip.preferred] in rows, f"{vip.address} not on {vip.preferred}"
+    for node in lab.nodes:
+        (row,) = [r for r in rows if r[:2] == [node.name, node.address]]
+        assert row[-3:] == ["processes", "running", "healthy"], row
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_scenario(lab: LabState, name: str, tmp_path: Path) -> None:
     scenario = SCENARIOS[name]
-    result = run(lab, scenario, trials=1, settings=Settings(duration_s=3.0), out=tmp_path)
-    trial = result["trials"][0]
-    failed = [check for check, ok in trial["checks"].items() if not ok]
-    assert not failed, f"{name}: {failed}; {trial['holders_after']=}, {trial['lost']=}, {trial['moved']=}"
+    settings = Settings(duration_s=3.0)
+    result = run(lab, scenario, trials=1, settings=settings, out=tmp_path)
+    trial = result.trials[0]
+    assert not trial.failed, f"{name}: {trial.failed}; {trial.holders_after=}, {trial.lost=}, {trial.moved=}"
     # The checks a scenario must carry, so that an empty list above cannot pass by accident.
-    assert "every VIP on exactly one node" in trial["checks"]
-    assert ("no datagram lost" in trial["checks"]) == scenario.zero_loss
+    assert "every VIP on exactly one node" in trial.checks
+    assert ("no datagram lost" in trial.checks) == scenario.zero_loss
+    assert DrillReport.load(tmp_path / "drill.json") == result
     assert (tmp_path / "timeline.png").stat().st_size > 10_000
-    assert trial["sent"] == 4 * len(lab.pools) * 600
+    # Every exporter sent to every probed pool for the whole trial: nothing was cut short.
+    per_flow = int(settings.rate * settings.duration_s)
+    assert trial.sent == len(lab.exporters) * len(probed(lab)) * per_flow

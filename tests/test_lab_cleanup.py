@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from lab import netns
-from lab.site import LabError, down, up
-from lab.state import LAB_DIR, STATE_FILE
+from lab.host import netns
+from lab.host.site import LabError, down, up
+from lab.host.state import LAB_DIR, STATE_FILE
 
 pytestmark = pytest.mark.lab
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from lab.drill import Settings, run
-from lab.netflow import collected, count_flows, make_flow_file, replay
-from lab.scenarios import SCENARIOS
-from lab.site import down, up
-from lab.state import LabState, PoolState
+from lab.drill.netflow import collected, count_flows, make_flow_file, replay
+from lab.drill.run import run
+from lab.drill.scenarios import SCENARIOS
+from lab.drill.trial import Settings
+from lab.host.site import down, up
+from lab.host.state import LabState, PoolState
 
 pytestmark = pytest.mark.lab
 
@@ -60,13 +61,13 @@ def test_a_failover_mid_replay_loses_only_the_flows_sent_inside_the_measured_bla
     output, _ = sender.communicate(timeout=120)
     finished = time.monotonic_ns()
     assert sender.returncode == 0, output
-    trial = report["trials"][0]
-    assert trial["holders_after"][netflow(lab).vip] != [lab.vips[0].preferred], "the VIP must have moved"
+    trial = report.trials[0]
+    assert trial.holders_after[netflow(lab).vip] != [lab.vips[0].preferred], "the VIP must have moved"
     counts = collected(lab, netflow(lab))
     missing = FLOWS - sum(counts.values())
     flows_per_ms = FLOWS / ((finished - started) / 1e6)
     # Inside the blackout, plus one replay packet (10 ms) on either side of it.
-    allowed = flows_per_ms * (trial["blackout_ms"] + 20)
-    print(f"blackout {trial['blackout_ms']} ms; {missing} of {FLOWS} flows missing (allowed {allowed:.0f}): {counts}")
+    allowed = flows_per_ms * (trial.blackout_ms + 20)
+    print(f"blackout {trial.blackout_ms} ms; {missing} of {FLOWS} flows missing (allowed {allowed:.0f}): {counts}")
     assert 0 <= missing <= allowed, f"{missing} flows missing, more than the {allowed:.0f} sent inside the blackout"
     assert sorted(counts.values())[:-1] == [0] * (len(counts) - 1), f"the exporter kept its collector: {counts}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from core.config import parse_stack
 from core.model import Stack
 from core.procnet import proc_net_local_address
 from core.render import PATHS, NodeFile, render_node
-from lab.stackfile import stack_config
+from runner.stackfile import stack_config
 from tests.base_config import config
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -37,10 +39,25 @@ def test_rendered_files_match_golden(name: str) -> None:
             assert node_file.content == golden.read_text(), f"{name}/{node.name}{path} differs from golden"
 
 
-def test_rendering_is_byte_identical_for_identical_input() -> None:
-    first, second = stack("dev"), stack("dev")
-    for a, b in zip(first.nodes, second.nodes, strict=True):
-        assert render_node(first, a) == render_node(second, b)
+def test_rendering_is_byte_identical_across_processes_and_hash_seeds() -> None:
+    """Set and dict order must not leak into a file: two interpreters with different hash seeds agree."""
+    script = (
+        "import hashlib; from core.config import parse_stack; from core.render import render_node, files_digest; "
+        "from runner.stackfile import stack_config; s = parse_stack(stack_config('dev')); "
+        "print([files_digest(render_node(s, n)) for n in s.nodes])"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1, digests
 
 
 def _nginx_text(files: dict[str, NodeFile]) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from core.model import Stack
 from core.render import PATHS
+from runner.synth import synth
 
 from . import netns
 from .control import holders, kill_all, start_backend
@@ -27,7 +28,6 @@ from .state import (
     VipState,
     save_state,
 )
-from .synth import synth
 
 LAB_NETWORK = ip_network("198.18.0.0/15")
 """The benchmarking range (RFC 2544): the only addresses the lab ever uses or sends to."""

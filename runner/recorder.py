@@ -18,10 +18,13 @@ from pulumi.runtime.settings import set_root_resource
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from .stackfile import PROJECT, ROOT, stack_config
+from core.project import PROJECT
 
-_SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"  # how Pulumi's wire format marks a secret value
+from .stackfile import ROOT, stack_config
+
+SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
+"""How Pulumi's wire format marks a secret value: {SIGNATURE_KEY: SECRET_SIGNATURE, "value": …}."""
 SYNTH_PRIVATE_KEY = "synth-placeholder-private-key"
 """Stands in for sshPrivateKey: synth needs no credentials, and the real key never reaches it."""
 
@@ -100,6 +103,7 @@ def record(stack: str, config: dict[str, Any] | None = None, secrets: dict[str, 
     """Run `__main__.py` for `stack` (its stack file, or `config` instead) and return what it registered."""
     raw = stack_config(stack) if config is None else config
     secret_values = {"sshPrivateKey": SYNTH_PRIVATE_KEY, **(secrets or {})}
+    # Pulumi hands structured values to the program JSON-encoded, as the CLI does.
     flat = {f"{PROJECT}:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
     flat.update({f"{PROJECT}:{k}": v for k, v in secret_values.items()})
     set_all_config(flat, [f"{PROJECT}:{k}" for k in secret_values])
@@ -117,9 +121,20 @@ def record(stack: str, config: dict[str, Any] | None = None, secrets: dict[str, 
     return recording
 
 
+def without_secrets(value: Any) -> Any:
+    """`value` as the engine's state would show it to a reader without the key: secrets as "<secret>"."""
+    if isinstance(value, dict):
+        if value.get(SIGNATURE_KEY) == SECRET_SIGNATURE:
+            return "<secret>"
+        return {k: without_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_secrets(v) for v in value]
+    return value
+
+
 def _holds_secret(value: Any) -> bool:
     if isinstance(value, dict):
-        return value.get(_SIGNATURE_KEY) == SECRET_SIGNATURE or any(_holds_secret(v) for v in value.values())
+        return value.get(SIGNATURE_KEY) == SECRET_SIGNATURE or any(_holds_secret(v) for v in value.values())
     if isinstance(value, list):
         return any(_holds_secret(v) for v in value)
     return False
@@ -127,7 +142,7 @@ def _holds_secret(value: Any) -> bool:
 
 def _unwrap(value: Any) -> Any:
     if isinstance(value, dict):
-        if value.get(_SIGNATURE_KEY) == SECRET_SIGNATURE:
+        if value.get(SIGNATURE_KEY) == SECRET_SIGNATURE:
             return _unwrap(value["value"])
         return {k: _unwrap(v) for k, v in value.items()}
     if isinstance(value, list):

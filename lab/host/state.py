@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from .stackfile import ROOT
+from runner.stackfile import ROOT
 
 LAB_DIR = ROOT / "out" / "lab"
 STATE_FILE = LAB_DIR / "state.json"

@@ -5,19 +5,7 @@ from __future__ import annotations
 
 import shlex
 import subprocess
-from collections.abc import Mapping
 from pathlib import Path
-
-from core.render import NodeFile
-
-
-def write_tree(root: Path, files: Mapping[str, NodeFile]) -> None:
-    """Lay `files` out under `root` at their absolute paths, modes kept."""
-    for path, node_file in files.items():
-        target = root / path.lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(node_file.content)
-        target.chmod(node_file.mode)
 
 
 def node_argv(netns: str, root: Path, scratch: Path, command: str, *, pid_namespace: bool = False) -> list[str]:

@@ -13,8 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from .netns import ip
-from .state import ExporterState, LabState, PoolState
+from ..host.netns import ip
+from ..host.state import ExporterState, LabState, PoolState
 
 PCAP_HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)  # pcap v2.4, Ethernet
 

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.render import PATHS
+from runner.stackfile import stack_config
+from runner.synth import synth
 
-from .control import holders, node_sh, set_link, set_vrrp_path, start_backend, stop_backend
-from .stackfile import stack_config
-from .state import LAB_DIR, LabState, NodeState
-from .synth import synth
+from ..host.control import holders, node_sh, set_link, set_vrrp_path, start_backend, stop_backend
+from ..host.state import LAB_DIR, LabState, NodeState
 
 Events = list[tuple[int, str]]
 """(CLOCK_MONOTONIC ns, label): marked on the timeline."""

@@ -1,7 +1,7 @@
 """A backend's UDP sink (run inside the backend's namespace): listens on the given ports, appends a
 record of every probe it receives to RECORDS, and keeps per-port datagram counts in COUNTERS (JSON).
 
-Usage: python -m lab.sink RECORDS COUNTERS PORT...
+Usage: python -m lab.agents.sink RECORDS COUNTERS PORT...
 """
 
 from __future__ import annotations

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from core.config import parse_stack
 from core.model import Stack
-from core.render import PATHS
+from core.render import PATHS, NodeFile
 
 from .recorder import Recording, record
 from .stackfile import stack_config
@@ -21,27 +22,51 @@ COMMAND = "command:remote:Command"
 CONTAINER = "docker:index/container:Container"
 
 
+MARKER = ".ha-udp-lb-synth"
+"""Left in every synth output directory: only a directory carrying it is ever replaced."""
+
+
+class OutputNotOurs(FileExistsError):
+    pass
+
+
 def synth(stack_name: str, out: Path, config: dict[str, Any] | None = None) -> Stack:
     """Write what each node of `stack_name` would receive (its stack file, or `config` instead) to `out`."""
     raw = stack_config(stack_name) if config is None else config
     stack = parse_stack(raw)
     recording = record(stack_name, config=raw)
-    if out.exists():
-        shutil.rmtree(out)
+    _clear(out)
     (out / "nodes").mkdir(parents=True)
+    (out / MARKER).write_text(f"synth output of stack {stack_name}; replaced by the next synth\n")
     (out / "topology.json").write_text(json.dumps(topology(stack), indent=2, sort_keys=True) + "\n")
     for node in stack.nodes:
         files, commands = node_payload(stack, recording, node.name)
-        root = out / "nodes" / node.name / "files"
-        for path, (content, mode) in sorted(files.items()):
-            target = root / path.lstrip("/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content)
-            target.chmod(mode)
+        write_tree(out / "nodes" / node.name / "files", files)
         body = "".join(f"{line}\n" for line in commands)
         script = f"#!/bin/sh\n# What the program runs on node {node.name}, in order.\nset -e\n{body}"
         (out / "nodes" / node.name / "commands.sh").write_text(script)
     return stack
+
+
+def _clear(out: Path) -> None:
+    """Remove an earlier synth output at `out`; refuse anything else that is there."""
+    if not out.exists():
+        return
+    if not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists()):
+        raise OutputNotOurs(
+            f"{out} is not empty and not a synth output; give --out a new or empty directory (synth replaces "
+            "only directories it wrote)"
+        )
+    shutil.rmtree(out)
+
+
+def write_tree(root: Path, files: Mapping[str, NodeFile]) -> None:
+    """Lay `files` out under `root` at their absolute paths, modes kept."""
+    for path, node_file in files.items():
+        target = root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(node_file.content)
+        target.chmod(node_file.mode)
 
 
 def topology(stack: Stack) -> dict[str, Any]:
@@ -77,11 +102,11 @@ def topology(stack: Stack) -> dict[str, Any]:
     }
 
 
-def node_payload(stack: Stack, recording: Recording, node: str) -> tuple[dict[str, tuple[str, int]], list[str]]:
-    """Files as staged for `node` ({final path: (content, mode)}) and its commands, in program order."""
+def node_payload(stack: Stack, recording: Recording, node: str) -> tuple[dict[str, NodeFile], list[str]]:
+    """Files as staged for `node` (by final path) and its commands, in program order."""
     if stack.target == "docker":
         (container,) = [r for r in recording.of_type(CONTAINER) if r.inputs.get("name") == node]
-        staged = {u["file"]: (u["content"], int(u["permissions"], 8)) for u in container.inputs["uploads"]}
+        staged = {u["file"]: NodeFile(u["content"], int(u["permissions"], 8)) for u in container.inputs["uploads"]}
         # The image's entrypoint runs these arguments; the entrypoint itself only supervises.
         commands = [" ".join(container.inputs["command"][1:])]
     else:
@@ -89,7 +114,7 @@ def node_payload(stack: Stack, recording: Recording, node: str) -> tuple[dict[st
         mine = [r for r in recording.registrations if r.inputs.get("connection", {}).get("host") == host]
         texts = {r.inputs["remotePath"]: r.inputs["source"].text for r in mine if r.type == COPY}
         modes = _modes(texts[PATHS.staging + PATHS.apply_script])
-        staged = {path: (text, modes[path.removeprefix(PATHS.staging)]) for path, text in texts.items()}
+        staged = {path: NodeFile(text, modes[path.removeprefix(PATHS.staging)]) for path, text in texts.items()}
         commands = []
         for r in mine:
             if r.type == COMMAND:

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .wire import Received, Sent
+from ..agents.wire import Received, Sent
 
 Flow = tuple[int, int]
 """(exporter, flow index = pool index)."""

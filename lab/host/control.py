@@ -10,11 +10,10 @@ import time
 from pathlib import Path
 
 from core.render import PATHS
+from runner.stackfile import ROOT
 
 from .netns import ip, netns_run
 from .state import BackendState, LabState, NodeState
-
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 
 
 def node_sh(node: NodeState, command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -82,7 +81,7 @@ def start_backend(backend: BackendState) -> None:
         _spawn(backend.netns, argv, backend.data / f"nfcapd-{port}.log")
     if backend.ports:
         records, counters = backend.data / "received.bin", backend.data / "counters.json"
-        argv = [sys.executable, "-m", "lab.sink", str(records), str(counters), *map(str, backend.ports)]
+        argv = [sys.executable, "-m", "lab.agents.sink", str(records), str(counters), *map(str, backend.ports)]
         _spawn(backend.netns, argv, backend.data / "sink.log")
     deadline = time.monotonic() + 15
     while not _listening(backend) and time.monotonic() < deadline:
@@ -120,6 +119,6 @@ def _spawn(netns: str, argv: list[str], log: Path) -> None:
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            cwd=PACKAGE_ROOT,
+            cwd=ROOT,
             start_new_session=True,  # outlives the command that started the lab, until `lab down`
         )

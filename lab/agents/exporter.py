@@ -2,7 +2,7 @@
 sequenced probes to every target at a fixed rate from START_NS for DURATION seconds, bounded in count,
 and records the send time of each in SENT_LOG.
 
-Usage: python -m lab.exporter ID TRIAL RATE START_NS DURATION_S SENT_LOG HOST:PORT...
+Usage: python -m lab.agents.exporter ID TRIAL RATE START_NS DURATION_S SENT_LOG HOST:PORT...
 """
 
 from __future__ import annotations

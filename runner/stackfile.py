@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-PROJECT = "ha-udp-lb"
+from core.project import PROJECT
+
 ROOT = Path(__file__).resolve().parent.parent
 STACKS = ROOT / "stacks"
 
@@ -26,11 +26,3 @@ def stack_config(stack: str) -> dict[str, Any]:
     document = yaml.safe_load(path.read_text()) or {}
     config = document.get("config") or {}
     return {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith(f"{PROJECT}:")}
-
-
-def pulumi_config_env(config: dict[str, Any]) -> str:
-    """The PULUMI_CONFIG value the SDK reads: namespaced keys, objects JSON-encoded."""
-    return json.dumps(
-        {f"{PROJECT}:{key}": value if isinstance(value, str) else json.dumps(value) for key, value in config.items()},
-        sort_keys=True,
-    )

@@ -1,0 +1,61 @@
+"""DockerHost: a node as a container on the DockerSite's bridge; its files ride in the container's uploads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pulumi
+import pulumi_docker as docker
+
+from core import commands
+from core.model import Node
+from core.render import PATHS, NodeFile
+
+from .transport import secret_content
+
+CAPABILITIES = ["NET_ADMIN", "NET_RAW", "NET_BROADCAST"]
+"""What keepalived needs in a container to add addresses and send adverts and GARPs."""
+
+
+class DockerHost:
+    """Stages nothing on its own: every file is uploaded when the container is created, so a changed
+    file is a new container (the provider replaces it)."""
+
+    def __init__(self, node: Node, network: docker.Network, image: docker.Image) -> None:
+        self._node, self._network, self._image = node, network, image
+
+    def stage(self, name: str, parent: pulumi.Resource, path: str, node_file: NodeFile) -> pulumi.Resource | None:
+        return None
+
+    def activate(
+        self,
+        name: str,
+        parent: pulumi.Resource,
+        files: dict[str, NodeFile],
+        files_hash: pulumi.Output[str],
+        depends_on: Sequence[pulumi.Resource],
+    ) -> pulumi.Resource:
+        uploads = [
+            docker.ContainerUploadArgs(
+                file=PATHS.staging + path, content=secret_content(f), permissions=f"{f.mode:04o}"
+            )
+            for path, f in sorted(files.items())
+        ]
+        return docker.Container(
+            f"{name}-container",
+            name=name,
+            hostname=self._node.name,
+            image=self._image.image_name,
+            capabilities=docker.ContainerCapabilitiesArgs(adds=CAPABILITIES),
+            networks_advanced=[
+                docker.ContainerNetworksAdvancedArgs(name=self._network.name, ipv4_address=str(self._node.address.ip))
+            ],
+            # The entrypoint runs the apply script, then keeps the daemons and removes the VIPs on stop.
+            command=["/usr/local/bin/ha-udp-lb-entrypoint", *commands.apply_command().split()],
+            uploads=uploads,
+            restart="unless-stopped",
+            # SIGTERM lets keepalived send priority 0, so the peer takes over after skew time alone.
+            stop_signal="SIGTERM",
+            stop_timeout=10,
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+        )

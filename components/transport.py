@@ -1,0 +1,33 @@
+"""How files and the activation step reach a node: an ssh host (components.ssh_host) or a Docker
+container (components.docker_host). Components stage their files through it; LbNode activates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import pulumi
+
+from core.render import NodeFile
+
+
+class Transport(Protocol):
+    def stage(self, name: str, parent: pulumi.Resource, path: str, node_file: NodeFile) -> pulumi.Resource | None:
+        """Put `node_file` in the node's staging directory as a child of `parent`; None when the files
+        ride with the activation step instead (a container's uploads)."""
+
+    def activate(
+        self,
+        name: str,
+        parent: pulumi.Resource,
+        files: dict[str, NodeFile],
+        files_hash: pulumi.Output[str],
+        depends_on: Sequence[pulumi.Resource],
+    ) -> pulumi.Resource:
+        """The step that validates `files` (every file of the node, the apply script included) on the
+        node and puts them live; it runs again whenever `files_hash` changes."""
+
+
+def secret_content(node_file: NodeFile) -> pulumi.Input[str]:
+    """A file that carries the VRRP password travels as a Pulumi secret."""
+    return pulumi.Output.secret(node_file.content) if node_file.secret else node_file.content

@@ -1,0 +1,186 @@
+"""One drill trial: exporters send sequenced probes to every pool while the scenario happens to the
+victim (the master of the first VIP); then the traffic is analysed and the scenario's promises judged."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from runner.stackfile import ROOT
+
+from ..agents.wire import read_received, read_sent
+from ..host.control import daemons, holders
+from ..host.site import wait_settled
+from ..host.state import LabState, PoolState
+from .analysis import Delivery, TrialTraffic, analyse, per_bucket
+from .report import Event, TrialReport
+from .scenarios import Context, Scenario
+from .timeline import BUCKET_MS
+
+LEAD_IN_S = 0.3
+"""Between launching the exporters and their first probe: every one of them is up and waiting."""
+IN_FLIGHT_S = 0.3
+"""After the last probe: what is still queued in a daemon reaches its collector."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    rate: float = 200.0
+    """Probes per second per exporter per pool."""
+    duration_s: float = 4.0
+    event_at_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What the timeline of a trial draws (lab.drill.timeline.draw's arguments)."""
+
+    buckets: dict[str, dict[int, int]]
+    events: list[tuple[float, str]]
+    blackout_ms: tuple[float, float] | None
+    span_ms: float
+
+
+def run_trial(
+    state: LabState, scenario: Scenario, trial: int, settings: Settings, sent_dir: Path
+) -> tuple[TrialReport, Picture]:
+    wait_settled(state)
+    ctx = Context(state=state, victim=state.node(state.vips[0].preferred))
+    scenario.prepare(ctx)
+    offsets = {b.address: _size(b.data / "received.bin") for b in state.backends}
+    sent_dir.mkdir(parents=True, exist_ok=True)
+    start_ns = time.monotonic_ns() + int(LEAD_IN_S * 1e9)
+    _play(state, scenario, ctx, trial, settings, start_ns, sent_dir)
+    time.sleep(IN_FLIGHT_S)
+    after = holders(state)
+    healthy = {n.name: all(daemons(n).get(name, 0) > 0 for name in ("nginx", "keepalived")) for n in state.nodes}
+    events = list(ctx.events)  # putting the lab back is not part of the trial
+    scenario.restore(ctx)
+
+    sent = [
+        (exporter.index, record)
+        for exporter in state.exporters
+        for record in read_sent((sent_dir / f"{exporter.index}.bin").read_bytes())
+    ]
+    delivered = [
+        Delivery(backend.address, record)
+        for backend in state.backends
+        if backend.ports
+        for record in read_received(_read_from(backend.data / "received.bin", offsets[backend.address]))
+        if record.trial == trial
+    ]
+    traffic = analyse(sent, delivered, [p.name for p in probed(state)], settings.rate)
+
+    def since_start(ns: int) -> float:
+        return round((ns - start_ns) / 1e6, 1)
+
+    report = TrialReport(
+        trial=trial,
+        blackout_ms=traffic.blackout_ms,
+        blackout_flow=traffic.blackout_flow,
+        lost=traffic.lost,
+        sent=traffic.sent,
+        duplicates=traffic.duplicates,
+        holders_after=after,
+        healthy_after=healthy,
+        kept_collector_pct=round(100 * traffic.kept_collector_fraction, 1),
+        moved=traffic.moved,
+        events=[Event(since_start(ns), label) for ns, label in events],
+        observations=ctx.observations,
+        checks=judge(state, scenario, ctx, traffic, after, healthy),
+        flows=traffic.flows,
+    )
+    window = traffic.blackout_window_ns
+    picture = Picture(
+        buckets=per_bucket(delivered, start_ns, BUCKET_MS),
+        events=[(since_start(ns), label) for ns, label in events],
+        blackout_ms=(since_start(window[0]), since_start(window[1]) + 1000 / settings.rate) if window else None,
+        span_ms=(settings.duration_s + IN_FLIGHT_S) * 1000,
+    )
+    return report, picture
+
+
+def _play(
+    state: LabState, scenario: Scenario, ctx: Context, trial: int, settings: Settings, start_ns: int, sent_dir: Path
+) -> None:
+    """The exporters send from `start_ns` for the trial's duration; the scenario acts at its moment."""
+    exporters = _start_exporters(state, trial, settings, start_ns, sent_dir)
+    try:
+        time.sleep(max(0.0, (start_ns + settings.event_at_s * 1e9 - time.monotonic_ns()) / 1e9))
+        scenario.act(ctx)
+        for process in exporters:
+            process.wait(timeout=settings.duration_s + 60)
+    finally:
+        for process in exporters:
+            process.kill()
+
+
+def judge(
+    state: LabState,
+    scenario: Scenario,
+    ctx: Context,
+    traffic: TrialTraffic,
+    after: dict[str, list[str]],
+    healthy: dict[str, bool],
+) -> dict[str, bool]:
+    """What the scenario promises, each with its verdict."""
+    vip = state.vips[0].address
+    checks = {
+        "every VIP on exactly one node": all(len(nodes) == 1 for nodes in after.values()),
+        "every VIP holder healthy": all(healthy[n] for nodes in after.values() for n in nodes),
+    }
+    if scenario.vip_ends_on == "the victim":
+        checks[f"{vip} on {ctx.victim.name}"] = after[vip] == [ctx.victim.name]
+    elif scenario.vip_ends_on == "another node":
+        checks[f"{vip} moved off {ctx.victim.name}"] = ctx.victim.name not in after[vip] and len(after[vip]) == 1
+    if scenario.zero_loss:
+        checks["no datagram lost"] = traffic.lost == 0
+    if scenario.backend_lost:
+        lost = str(ctx.observations["lost_backend"])
+        checks["only the lost collector's exporters moved"] = all(
+            len(f.collectors) == 1 or (len(f.collectors) == 2 and f.collectors[0] == lost) for f in traffic.flows
+        )
+    else:
+        checks["every exporter kept its collector"] = traffic.flows_kept_collector == len(traffic.flows)
+    if "holders_while_cut" in ctx.observations:
+        cut = ctx.observations["holders_while_cut"]
+        assert isinstance(cut, dict)
+        checks["both nodes held the VIPs while VRRP was cut"] = all(
+            len(nodes) == len(state.nodes) for nodes in cut.values()
+        )
+    return checks
+
+
+def _start_exporters(
+    state: LabState, trial: int, settings: Settings, start_ns: int, sent_dir: Path
+) -> list[subprocess.Popen[bytes]]:
+    targets = [f"{pool.vip}:{pool.port}" for pool in probed(state)]
+    common = [str(trial), str(settings.rate), str(start_ns), str(settings.duration_s)]
+    return [
+        subprocess.Popen(
+            [
+                *("ip", "netns", "exec", exporter.netns, sys.executable, "-m", "lab.agents.exporter"),
+                *(str(exporter.index), *common, str(sent_dir / f"{exporter.index}.bin"), *targets),
+            ],
+            cwd=ROOT,
+        )
+        for exporter in state.exporters
+    ]
+
+
+def probed(state: LabState) -> list[PoolState]:
+    """The pools the drill sends probes to: those whose collectors record them."""
+    return [pool for pool in state.pools if pool.collector == "sink"]
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def _read_from(path: Path, offset: int) -> bytes:
+    with path.open("rb") as records:
+        records.seek(offset)
+        return records.read()
