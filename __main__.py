@@ -7,6 +7,7 @@ model (core) → components → exports. Bad config stops here, before any resou
 
 import pulumi
 
+from components.collector_health import CollectorHealth
 from components.docker_host import DockerHost
 from components.docker_site import DockerSite
 from components.lb_node import LbNode
@@ -29,6 +30,7 @@ else:
 
 vrrp = VrrpPair(f"{project}-vrrp", {"stack": stack, "hosts": hosts})
 pools = {pool.name: NginxUdpPool(pool.name, {"stack": stack, "pool": pool, "hosts": hosts}) for pool in stack.pools}
+health = CollectorHealth(f"{project}-health", {"stack": stack, "hosts": hosts})
 
 # One node at a time, lowest priority first: the backups take a change before the master does, and a
 # node whose apply fails stops the rollout with the master untouched.
@@ -41,8 +43,16 @@ for node in sorted(stack.nodes, key=lambda n: n.priority):
             "stack": stack,
             "node": node,
             "transport": hosts[node.name],
-            "files": {**vrrp.files[node.name], **{p: f for pool in pools.values() for p, f in pool.files.items()}},
-            "staged": [*vrrp.staged[node.name], *(u for pool in pools.values() for u in pool.staged[node.name])],
+            "files": {
+                **vrrp.files[node.name],
+                **health.files[node.name],
+                **{path: f for pool in pools.values() for path, f in pool.files.items()},
+            },
+            "staged": [
+                *vrrp.staged[node.name],
+                *health.staged[node.name],
+                *(upload for pool in pools.values() for upload in pool.staged[node.name]),
+            ],
             "after": rollout,
         },
     )
@@ -59,4 +69,5 @@ pulumi.export(
         }
     ),
 )
+pulumi.export("healthChecked", health.checked)
 pulumi.export("filesHash", {name: nodes[name].files_hash for name in sorted(nodes)})

@@ -28,6 +28,24 @@ class Transport(Protocol):
         node and puts them live; it runs again whenever `files_hash` changes."""
 
 
+def stage_per_node(
+    name: str, parent: pulumi.Resource, hosts: dict[str, Transport], files: dict[str, dict[str, NodeFile]]
+) -> dict[str, list[pulumi.Resource]]:
+    """Stage each node's `files` through its host, as children of `parent`; node → the uploads made."""
+    staged: dict[str, list[pulumi.Resource]] = {}
+    for node, node_files in files.items():
+        uploads = (
+            hosts[node].stage(f"{name}-{node}-{_slug(path)}", parent, path, node_file)
+            for path, node_file in sorted(node_files.items())
+        )
+        staged[node] = [upload for upload in uploads if upload]
+    return staged
+
+
+def _slug(path: str) -> str:
+    return path.rsplit("/", 1)[1].replace(".", "-").replace("_", "-")
+
+
 def secret_content(node_file: NodeFile) -> pulumi.Input[str]:
     """A file that carries the VRRP password travels as a Pulumi secret."""
     return pulumi.Output.secret(node_file.content) if node_file.secret else node_file.content

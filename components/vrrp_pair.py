@@ -10,7 +10,7 @@ from core.model import Stack
 from core.project import PROJECT
 from core.render import NodeFile, render_vrrp
 
-from .transport import Transport
+from .transport import Transport, stage_per_node
 
 
 class VrrpPairArgs(TypedDict):
@@ -33,18 +33,8 @@ class VrrpPair(pulumi.ComponentResource):
     def __init__(self, name: str, args: VrrpPairArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{PROJECT}:index:VrrpPair", name, {}, opts)
         stack = args["stack"]
-        self.files, self.staged = {}, {}
-        for node in stack.nodes:
-            self.files[node.name] = render_vrrp(stack, node)
-            uploads = (
-                args["hosts"][node.name].stage(f"{name}-{node.name}-{_slug(path)}", self, path, node_file)
-                for path, node_file in sorted(self.files[node.name].items())
-            )
-            self.staged[node.name] = [upload for upload in uploads if upload]
+        self.files = {node.name: render_vrrp(stack, node) for node in stack.nodes}
+        self.staged = stage_per_node(name, self, args["hosts"], self.files)
         self.vips = pulumi.Output.from_input([str(vip.address) for vip in stack.vips])
         self.initial_roles = pulumi.Output.from_input(stack.initial_roles())
         self.register_outputs({"vips": self.vips, "initial_roles": self.initial_roles})
-
-
-def _slug(path: str) -> str:
-    return path.rsplit("/", 1)[1].replace(".", "-")

@@ -18,6 +18,7 @@ def check_stack(stack: Stack) -> list[Problem]:
         *_vrrp(stack),
         *_health(stack),
         *_pools(stack),
+        *_health_checks(stack),
     ]
 
 
@@ -132,6 +133,21 @@ def _health(stack: Stack) -> Check:
             weight,
             f"would lift priority {top} past 254; lower the weight or the node priorities",
         )
+
+
+def _health_checks(stack: Stack) -> Check:
+    for i, pool in enumerate(stack.pools):
+        check, key = pool.health_check, f"pools[{i}].healthCheck"
+        if check.timeout >= check.interval:
+            yield Problem(
+                f"{key}.timeout", check.timeout, f"must be shorter than interval ({check.interval}); e.g. 0.05"
+            )
+        if check.probe in ("tcp", "http") and check.port is None:
+            yield Problem(f"{key}.port", None, f"probe {check.probe} needs the collector's health port, e.g. 8080")
+        if check.probe not in ("tcp", "http") and check.port is not None:
+            yield Problem(f"{key}.port", check.port, "is used only by probe tcp or http; remove it or set the probe")
+        if check.path is not None and (check.probe != "http" or not check.path.startswith("/")):
+            yield Problem(f"{key}.path", check.path, "is an HTTP path such as /__health, used only with probe http")
 
 
 def _pools(stack: Stack) -> Check:

@@ -6,9 +6,10 @@ import shlex
 
 from .render import PATHS
 
-# Debian/Ubuntu and RHEL-family names for the same four things.
-APT_PACKAGES = ("nginx-light", "libnginx-mod-stream", "keepalived", "iproute2", "procps")
-DNF_PACKAGES = ("nginx", "nginx-mod-stream", "keepalived", "iproute", "procps-ng")
+# Debian/Ubuntu and RHEL-family names for the same packages.
+# python3 runs the collector-health agent (node_agent, stdlib only); util-linux's unshare validates.
+APT_PACKAGES = ("nginx-light", "libnginx-mod-stream", "keepalived", "iproute2", "procps", "python3", "util-linux")
+DNF_PACKAGES = ("nginx", "nginx-mod-stream", "keepalived", "iproute", "procps-ng", "python3", "util-linux")
 
 
 def install_command() -> str:

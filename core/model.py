@@ -128,6 +128,28 @@ def split_endpoint(endpoint: str) -> dict[str, Any]:
     return {"address": address, "port": port}
 
 
+class HealthCheck(Frozen):
+    """How every node judges a pool's collectors (node_agent): a dead one is marked `down` in nginx,
+    which moves exactly its exporters, each to one other collector."""
+
+    enabled: bool = True
+    interval: float = Field(0.2, ge=0.05, le=60)
+    """Seconds between probes of a collector host: an echo, and an empty datagram to one of its ports."""
+    timeout: float = Field(0.05, gt=0, le=10)
+    """Seconds an echo waits for its reply; a miss is confirmed at once, `fall` misses in a row mark the host dead."""
+    fall: int = Field(2, ge=1, le=10)
+    rise: int = Field(2, ge=1, le=10)
+    hold_down: float = Field(5.0, ge=2, le=3600)
+    """Seconds a returning collector must stay healthy before it takes its exporters back. At least 2:
+    a collector host sends ICMP port unreachables at most once a second, so a shorter hold-down could
+    miss a port that is still closed."""
+    probe: Literal["udp", "icmp", "tcp", "http"] = "udp"
+    """udp: echo + port (ICMP port unreachable = closed); icmp: echo only; tcp/http: echo + a connect
+    or GET on `port` (a collector's own health endpoint, e.g. goflow2's :8080/__health)."""
+    port: int | None = Field(None, ge=1, le=65535)
+    path: str | None = None
+
+
 class Pool(Frozen):
     name: str = Field(pattern=NAME_PATTERN)
     vip: IPAddress
@@ -139,6 +161,7 @@ class Pool(Frozen):
     """Seconds an idle exporter keeps its upstream session (and so its source port at the collector)."""
     source: Literal["none", "transparent"] = "none"
     """`transparent` makes collectors see the exporter's own IP:port instead of the node's."""
+    health_check: HealthCheck = HealthCheck()
 
 
 class Tuning(Frozen):

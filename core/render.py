@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,6 +15,7 @@ from .model import Node, Pool, Stack, host_port
 from .procnet import proc_net_local_address
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+AGENT_SOURCES = Path(__file__).resolve().parent.parent / "node_agent"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,13 @@ class Paths:
     keepalived_pid: str = "/run/keepalived.pid"
     nginx_pid: str = "/run/nginx.pid"
     nginx_error_log: str = "/var/log/nginx/error.log"
+    health_config: str = "/etc/ha-udp-lb/health.json"
+    agent_dir: str = "/usr/lib/ha-udp-lb"
+    """Holds the `node_agent` package: python3 -m node_agent with this on PYTHONPATH."""
+    metrics: str = "/var/lib/prometheus/node-exporter/ha-udp-lb.prom"
+    """node_exporter's textfile collector directory on Debian and Ubuntu."""
+    health_log: str = "/var/log/ha-udp-lb/health.log"
+    """Where the agent logs when no journal takes its output (containers, the lab)."""
     pool_dir: str = "/etc/nginx/ha-udp-lb/pools"
     staging: str = "/var/lib/ha-udp-lb/staging"
 
@@ -45,6 +54,17 @@ class Paths:
     @property
     def watch_pid(self) -> str:
         return f"{self.run_dir}/watch.pid"
+
+    @property
+    def health_state(self) -> str:
+        return f"{self.run_dir}/health.json"
+
+    @property
+    def health_pid(self) -> str:
+        return f"{self.run_dir}/health.pid"
+
+    def agent_module(self, name: str) -> str:
+        return f"{self.agent_dir}/node_agent/{name}"
 
     @property
     def loopback_state(self) -> str:
@@ -68,11 +88,17 @@ class Paths:
 
     watch_unit_name: str = "ha-udp-lb-nginx-watch.service"
     loopback_unit_name: str = "ha-udp-lb-loopback-vips.service"
+    health_unit_name: str = "ha-udp-lb-health.service"
+
+    @property
+    def health_unit(self) -> str:
+        return f"{self.units}/{self.health_unit_name}"
 
     @property
     def directories(self) -> list[str]:
         """Every directory a node file lives in."""
         files = [self.keepalived_conf, self.nginx_conf, self.sysctl, self.apply_script, self.watch_unit]
+        files += [self.health_config, self.agent_module("agent.py")]
         return sorted({path.rsplit("/", 1)[0] for path in files} | {self.pool_dir})
 
     @property
@@ -105,7 +131,7 @@ def _render(template: str, **context: Any) -> str:
 
 def render_node(stack: Stack, node: Node) -> dict[str, NodeFile]:
     """Every file `node` needs, keyed by its absolute path. Same stack in, same bytes out."""
-    files = {**render_vrrp(stack, node), **render_nginx(stack, node)}
+    files = {**render_vrrp(stack, node), **render_nginx(stack, node), **render_health(stack, node)}
     for pool in stack.pools:
         files.update(render_pool(stack, pool))
     return {**files, **render_apply(node, files)}
@@ -147,6 +173,33 @@ def render_vrrp(stack: Stack, node: Node) -> dict[str, NodeFile]:
         PATHS.sysctl: NodeFile(_render("sysctl.conf.j2", **common), 0o644),
         PATHS.watch_unit: NodeFile(_render("nginx-watch.service.j2", **common), 0o644),
         PATHS.loopback_unit: NodeFile(_render("loopback-vips.service.j2", **common), 0o644),
+    }
+
+
+def render_health(stack: Stack, node: Node) -> dict[str, NodeFile]:
+    """The collector-health agent: its code (stdlib only), its settings, its unit."""
+    config = {
+        "node": node.name,
+        "state": PATHS.health_state,
+        "metrics": PATHS.metrics,
+        "pools": [
+            {
+                "name": pool.name,
+                "file": PATHS.pool_file(pool),
+                "backends": [
+                    {"endpoint": b.endpoint, "address": str(b.address), "port": b.port} for b in pool.backends
+                ],
+                "check": pool.health_check.model_dump(exclude={"enabled"}),
+            }
+            for pool in stack.pools
+            if pool.health_check.enabled
+        ],
+    }
+    sources = sorted(AGENT_SOURCES.glob("*.py"))
+    return {
+        PATHS.health_config: NodeFile(json.dumps(config, indent=2, sort_keys=True) + "\n", 0o644),
+        PATHS.health_unit: NodeFile(_render("health.service.j2", **_common(stack, node)), 0o644),
+        **{PATHS.agent_module(source.name): NodeFile(source.read_text(), 0o644) for source in sources},
     }
 
 

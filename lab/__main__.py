@@ -55,7 +55,9 @@ def _parser() -> argparse.ArgumentParser:
 
     up = commands.add_parser("up", help="build the stack's nodes, collectors and exporters here")
     up.add_argument("--stack", required=True)
-    up.add_argument("--exporters", type=int, default=4, choices=range(1, 21), metavar="1..20")
+    up.add_argument(
+        "--exporters", type=int, default=4, choices=range(1, 121), metavar="1..120", help="each with its own address"
+    )
     up.add_argument(
         "--nfcapd-pool",
         action="append",

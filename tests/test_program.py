@@ -12,7 +12,10 @@ from runner.recorder import SYNTH_PRIVATE_KEY, Recording, record, without_secret
 from runner.stackfile import stack_config
 from tests.base_config import config
 
-COMPONENTS = {f"ha-udp-lb:index:{name}" for name in ("VrrpPair", "NginxUdpPool", "LbNode", "SshHost", "DockerSite")}
+COMPONENTS = {
+    f"ha-udp-lb:index:{name}"
+    for name in ("VrrpPair", "NginxUdpPool", "CollectorHealth", "LbNode", "SshHost", "DockerSite")
+}
 """Top-level components; every other resource is a child of one of them."""
 
 

@@ -31,12 +31,22 @@ def test_rendered_files_match_golden(name: str) -> None:
     the_stack = stack(name)
     for node in the_stack.nodes:
         for path, node_file in render_node(the_stack, node).items():
+            if path.startswith(PATHS.agent_dir):
+                continue  # the agent's own sources, shipped as they are (test_node_agent_ships_unchanged)
             golden = GOLDEN / name / node.name / path.lstrip("/")
             if os.environ.get("UPDATE_GOLDEN"):
                 golden.parent.mkdir(parents=True, exist_ok=True)
                 golden.write_text(node_file.content)
             assert golden.exists(), f"no golden file {golden}; run UPDATE_GOLDEN=1 pytest"
             assert node_file.content == golden.read_text(), f"{name}/{node.name}{path} differs from golden"
+
+
+def test_node_agent_ships_unchanged_and_complete() -> None:
+    the_stack = stack("dev")
+    shipped = {p: f for p, f in render_node(the_stack, the_stack.nodes[0]).items() if p.startswith(PATHS.agent_dir)}
+    sources = sorted((Path(__file__).resolve().parent.parent / "node_agent").glob("*.py"))
+    assert {PATHS.agent_module(s.name): s.read_text() for s in sources} == {p: f.content for p, f in shipped.items()}
+    assert PATHS.agent_module("__main__.py") in shipped
 
 
 def test_rendering_is_byte_identical_across_processes_and_hash_seeds() -> None:

@@ -1,8 +1,8 @@
-"""A simulated exporter (run inside its own namespace, so it has its own source address): sends
-sequenced probes to every target at a fixed rate from START_NS for DURATION seconds, bounded in count,
-and records the send time of each in SENT_LOG.
+"""Simulated exporters (run inside an exporter namespace, each from its own source address there):
+send sequenced probes to every target at a fixed rate from START_NS for DURATION seconds, bounded in
+count, and record the send time of each in SENT_DIR/<exporter>.bin.
 
-Usage: python -m lab.agents.exporter ID TRIAL RATE START_NS DURATION_S SENT_LOG HOST:PORT...
+Usage: python -m lab.agents.exporter TRIAL RATE START_NS DURATION_S SENT_DIR HOST:PORT[,HOST:PORT...] ID=ADDRESS...
 """
 
 from __future__ import annotations
@@ -20,31 +20,35 @@ MAX_PROBES_PER_TARGET = 100_000
 
 
 def main(argv: list[str]) -> None:
-    exporter, trial, rate = int(argv[0]), int(argv[1]), float(argv[2])
-    start_ns, duration = int(argv[3]), float(argv[4])
-    log_path, targets = argv[5], [parse_target(t) for t in argv[6:]]
+    trial, rate, start_ns, duration = int(argv[0]), float(argv[1]), int(argv[2]), float(argv[3])
+    sent_dir, targets = Path(argv[4]), [parse_target(t) for t in argv[5].split(",")]
+    exporters = [(int(index), address) for index, _, address in (item.partition("=") for item in argv[6:])]
     count = int(rate * duration)
     if not 0 < count <= MAX_PROBES_PER_TARGET:
         sys.exit(f"exporter: {count} probes per target is outside 1..{MAX_PROBES_PER_TARGET}")
     interval_ns = int(1e9 / rate)
-    sockets = []
-    for host, port in targets:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        sock.connect((host, port))
-        sockets.append(sock)
-    log = bytearray()
+    sockets = {index: [_socket(address, target) for target in targets] for index, address in exporters}
+    logs = {index: bytearray() for index, _ in exporters}
     for seq in range(count):
-        deadline = start_ns + seq * interval_ns
-        delay = deadline - time.monotonic_ns()
+        delay = start_ns + seq * interval_ns - time.monotonic_ns()
         if delay > 0:
             time.sleep(delay / 1e9)
-        for flow, sock in enumerate(sockets):
-            now = time.monotonic_ns()
-            # An ICMP error from an earlier probe surfaces here: this probe is lost, as on a wire.
-            with contextlib.suppress(OSError):
-                sock.send(encode_probe(Probe(exporter, flow, trial, seq, now)))
-            log += SENT.pack(flow, seq, now)
-    Path(log_path).write_bytes(log)
+        for index, flows in sockets.items():
+            for flow, sock in enumerate(flows):
+                now = time.monotonic_ns()
+                # An ICMP error from an earlier probe surfaces here: this probe is lost, as on a wire.
+                with contextlib.suppress(OSError):
+                    sock.send(encode_probe(Probe(index, flow, trial, seq, now)))
+                logs[index] += SENT.pack(flow, seq, now)
+    for index, log in logs.items():
+        (sent_dir / f"{index}.bin").write_bytes(log)
+
+
+def _socket(address: str, target: tuple[str, int]) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind((address, 0))
+    sock.connect(target)
+    return sock
 
 
 def parse_target(text: str) -> tuple[str, int]:

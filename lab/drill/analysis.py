@@ -24,12 +24,16 @@ class Delivery:
 @dataclass
 class FlowResult:
     exporter: int
+    flow: int
+    """The pool's index among the probed pools."""
     pool: str
     sent: int
     lost: int
     longest_loss_ms: float
     collectors: list[str]
     duplicates: int
+    rehomed_ms: float | None = None
+    """Collector scenarios: from the event to this flow's first datagram at its new collector."""
 
 
 @dataclass
@@ -82,6 +86,7 @@ def analyse(
         results.append(
             FlowResult(
                 exporter=flow[0],
+                flow=flow[1],
                 pool=pools[flow[1]],
                 sent=len(times),
                 lost=len(lost_seqs),
@@ -117,6 +122,23 @@ def _longest_run(
         if length > longest[0]:
             longest = (length, (times[run_start], times[seq]))
     return longest
+
+
+def rehomed(delivered: Iterable[Delivery], collector: str, event_ns: int, back: bool) -> dict[Flow, float | None]:
+    """Per flow, ms from `event_ns` to its first datagram at its new collector, or None if it never got
+    there. `back` False: the flows `collector` had before the event, moving elsewhere; True: the flows
+    moving to `collector` after the event (it came back)."""
+    before: set[Flow] = set()
+    first: dict[Flow, int] = {}
+    for delivery in sorted(delivered, key=lambda d: d.record.received_ns):
+        flow, at = (delivery.record.exporter, delivery.record.flow), delivery.record.received_ns
+        if at < event_ns:
+            if delivery.collector == collector:
+                before.add(flow)
+        elif (delivery.collector == collector) == back:
+            first.setdefault(flow, at)
+    flows = set(first) - before if back else before
+    return {flow: (first[flow] - event_ns) / 1e6 if flow in first else None for flow in flows}
 
 
 def per_bucket(delivered: Iterable[Delivery], origin_ns: int, bucket_ms: float = 10) -> dict[str, dict[int, int]]:

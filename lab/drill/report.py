@@ -4,7 +4,7 @@ drill.json and read back by attribute (the CLI, the tests, bench/summarize.py)."
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import TypeAdapter
@@ -57,6 +57,10 @@ class TrialReport:
     checks: dict[str, bool]
     """What the scenario promises, each with its verdict."""
     flows: list[FlowResult]
+    rehomed_ms: list[float] = field(default_factory=list)
+    """Collector scenarios: per moved flow, from the event to its first datagram at its new collector."""
+    nodes_disagreed_ms: float | None = None
+    """Collector scenarios: between the first and the last node's verdict on the lost collector."""
 
     @property
     def failed(self) -> list[str]:
@@ -77,6 +81,8 @@ class DrillReport:
     blackout_ms: Distribution
     lost: int
     sent: int
+    rehomed_ms: Distribution | None = None
+    """Over every moved flow of every trial (collector scenarios)."""
 
     @property
     def passed(self) -> bool:

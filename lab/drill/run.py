@@ -12,7 +12,7 @@ from runner.stackfile import ROOT
 
 from ..host.state import LabState
 from .report import Distribution, DrillReport, TrialReport
-from .scenarios import Scenario
+from .scenario import Scenario
 from .timeline import draw
 from .trial import Picture, Settings, probed, run_trial
 
@@ -46,6 +46,7 @@ def run(state: LabState, scenario: Scenario, trials: int, settings: Settings, ou
         blackout_ms=Distribution.of([r.blackout_ms for r in results]),
         lost=sum(r.lost for r in results),
         sent=sum(r.sent for r in results),
+        rehomed_ms=Distribution.of([ms for r in results for ms in r.rehomed_ms]) if scenario.collector else None,
     )
     report.save(out / "drill.json")
     shutil.rmtree(out / "sent", ignore_errors=True)

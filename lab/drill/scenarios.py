@@ -6,62 +6,15 @@ from __future__ import annotations
 import copy
 import shutil
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from core.render import PATHS
 from runner.stackfile import stack_config
 from runner.synth import synth
 
-from ..host.control import holders, node_sh, set_link, set_vrrp_path, start_backend, stop_backend
-from ..host.state import LAB_DIR, LabState, NodeState
-
-Events = list[tuple[int, str]]
-"""(CLOCK_MONOTONIC ns, label): marked on the timeline."""
-
-
-@dataclass
-class Context:
-    state: LabState
-    victim: NodeState
-    events: Events = field(default_factory=list)
-    observations: dict[str, object] = field(default_factory=dict)
-
-    def mark(self, label: str) -> None:
-        self.events.append((time.monotonic_ns(), label))
-
-    def sh(self, node: NodeState, command: str, label: str) -> None:
-        self.mark(label)
-        # Output to a file, not our pipe: a daemon started here would hold the pipe open for ever.
-        out = node.scratch / "action.out"
-        result = node_sh(node, f"({command}) > {out} 2>&1 < /dev/null")
-        if result.returncode != 0:
-            nginx_log = node.scratch / "log" / "error.log"
-            tail = nginx_log.read_text()[-1500:] if nginx_log.exists() else ""
-            raise ScenarioError(
-                f"{label} on {node.name} failed ({result.returncode}):\n{out.read_text()[-2000:]}"
-                f"\nnginx's error log on {node.name} ends:\n{tail}"
-            )
-
-
-class ScenarioError(RuntimeError):
-    pass
-
-
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    summary: str
-    act: Callable[[Context], None]
-    restore: Callable[[Context], None]
-    prepare: Callable[[Context], None] = lambda ctx: None
-    zero_loss: bool = False
-    """Nothing may be lost: the move is planned, and the design promises it costs no datagram."""
-    vip_ends_on: str = "another node"
-    """Where the first VIP must be afterwards: "the victim" (back on it, or never left), "another node",
-    or "any node" (only that exactly one node holds it)."""
-    backend_lost: bool = False
-    """One collector is gone: its exporters move, and only they."""
+from ..host.control import holders, set_link, set_vrrp_path
+from ..host.state import LAB_DIR, NodeState
+from .collectors import COLLECTOR_SCENARIOS
+from .scenario import Context, Scenario, ScenarioError
 
 
 def activate(node: NodeState) -> str:
@@ -114,25 +67,6 @@ def _cut_vrrp_path(ctx: Context) -> None:
     ctx.observations["holders_while_cut"] = holders(ctx.state)
     ctx.mark("VRRP path healed")
     set_vrrp_path(ctx.state, cut=False)
-
-
-def _lost_backend(ctx: Context) -> str:
-    return ctx.state.pools[0].backends[0][0]
-
-
-def _stop_backend(ctx: Context) -> None:
-    address = _lost_backend(ctx)
-    ctx.observations["lost_backend"] = address
-    ctx.mark(f"collector {address} lost")
-    stop_backend(ctx.state.backend(address))
-
-
-def _restart_backend(ctx: Context) -> None:
-    start_backend(ctx.state.backend(_lost_backend(ctx)))
-    # nginx gives a recovered UDP server new sessions only one at a time (fail_timeout, then until that
-    # session ends); reactivating every node reloads nginx, which starts its upstreams afresh.
-    for node in ctx.state.nodes:
-        ctx.sh(node, activate(node), f"{node.name} reactivated")
 
 
 def push_config(ctx: Context, change: bool) -> None:
@@ -191,14 +125,6 @@ SCENARIOS: dict[str, Scenario] = {
             vip_ends_on="the victim",
         ),
         Scenario(
-            "backend-lost",
-            "one collector gone (its process killed: the port answers ICMP unreachable)",
-            act=_stop_backend,
-            restore=_restart_backend,
-            vip_ends_on="the victim",
-            backend_lost=True,
-        ),
-        Scenario(
             "config-push",
             "a stack change synthesized and rolled out to every node (lowest priority first)",
             act=lambda ctx: push_config(ctx, change=True),
@@ -214,5 +140,6 @@ SCENARIOS: dict[str, Scenario] = {
             # Which of the two masters stands down is VRRP's business; that exactly one does is ours.
             vip_ends_on="any node",
         ),
+        *COLLECTOR_SCENARIOS,
     )
 }

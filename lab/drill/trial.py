@@ -6,18 +6,18 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from runner.stackfile import ROOT
 
 from ..agents.wire import read_received, read_sent
-from ..host.control import daemons, holders
+from ..host.control import daemons, health_view, holders
 from ..host.site import wait_settled
-from ..host.state import LabState, PoolState
-from .analysis import Delivery, TrialTraffic, analyse, per_bucket
+from ..host.state import ExporterState, LabState, PoolState
+from .analysis import Delivery, Flow, FlowResult, TrialTraffic, analyse, per_bucket, rehomed
 from .report import Event, TrialReport
-from .scenarios import Context, Scenario
+from .scenario import Context, Scenario
 from .timeline import BUCKET_MS
 
 LEAD_IN_S = 0.3
@@ -48,6 +48,7 @@ def run_trial(
     state: LabState, scenario: Scenario, trial: int, settings: Settings, sent_dir: Path
 ) -> tuple[TrialReport, Picture]:
     wait_settled(state)
+    settings = replace(settings, duration_s=scenario.duration_s or settings.duration_s)
     ctx = Context(state=state, victim=state.node(state.vips[0].preferred))
     scenario.prepare(ctx)
     offsets = {b.address: _size(b.data / "received.bin") for b in state.backends}
@@ -58,11 +59,12 @@ def run_trial(
     after = holders(state)
     healthy = {n.name: all(daemons(n).get(name, 0) > 0 for name in ("nginx", "keepalived")) for n in state.nodes}
     events = list(ctx.events)  # putting the lab back is not part of the trial
+    disagreed = _disagreement(state, ctx, events[0][0]) if scenario.collector and events else None
     scenario.restore(ctx)
 
     sent = [
         (exporter.index, record)
-        for exporter in state.exporters
+        for exporter in senders(state, scenario)
         for record in read_sent((sent_dir / f"{exporter.index}.bin").read_bytes())
     ]
     delivered = [
@@ -72,7 +74,10 @@ def run_trial(
         for record in read_received(_read_from(backend.data / "received.bin", offsets[backend.address]))
         if record.trial == trial
     ]
-    traffic = analyse(sent, delivered, [p.name for p in probed(state)], settings.rate)
+    pools = [p.name for p in probed(state, scenario)]
+    traffic = analyse(sent, delivered, pools, settings.rate)
+    moves = _moves(scenario, ctx, delivered, events[0][0]) if scenario.collector and events else {}
+    flows = [replace(f, rehomed_ms=moves.get((f.exporter, f.flow))) for f in traffic.flows]
 
     def since_start(ns: int) -> float:
         return round((ns - start_ns) / 1e6, 1)
@@ -90,8 +95,10 @@ def run_trial(
         moved=traffic.moved,
         events=[Event(since_start(ns), label) for ns, label in events],
         observations=ctx.observations,
-        checks=judge(state, scenario, ctx, traffic, after, healthy),
-        flows=traffic.flows,
+        checks=judge(state, scenario, ctx, traffic, after, healthy) | _collector_checks(scenario, flows, set(moves)),
+        flows=flows,
+        rehomed_ms=sorted(ms for ms in moves.values() if ms is not None),
+        nodes_disagreed_ms=disagreed,
     )
     window = traffic.blackout_window_ns
     picture = Picture(
@@ -107,7 +114,7 @@ def _play(
     state: LabState, scenario: Scenario, ctx: Context, trial: int, settings: Settings, start_ns: int, sent_dir: Path
 ) -> None:
     """The exporters send from `start_ns` for the trial's duration; the scenario acts at its moment."""
-    exporters = _start_exporters(state, trial, settings, start_ns, sent_dir)
+    exporters = _start_exporters(state, scenario, trial, settings, start_ns, sent_dir)
     try:
         time.sleep(max(0.0, (start_ns + settings.event_at_s * 1e9 - time.monotonic_ns()) / 1e9))
         scenario.act(ctx)
@@ -138,12 +145,7 @@ def judge(
         checks[f"{vip} moved off {ctx.victim.name}"] = ctx.victim.name not in after[vip] and len(after[vip]) == 1
     if scenario.zero_loss:
         checks["no datagram lost"] = traffic.lost == 0
-    if scenario.backend_lost:
-        lost = str(ctx.observations["lost_backend"])
-        checks["only the lost collector's exporters moved"] = all(
-            len(f.collectors) == 1 or (len(f.collectors) == 2 and f.collectors[0] == lost) for f in traffic.flows
-        )
-    else:
+    if not scenario.collector:
         checks["every exporter kept its collector"] = traffic.flows_kept_collector == len(traffic.flows)
     if "holders_while_cut" in ctx.observations:
         cut = ctx.observations["holders_while_cut"]
@@ -154,26 +156,73 @@ def judge(
     return checks
 
 
+MIN_ON_LOST_COLLECTOR = 32
+"""Enough exporters on the lost collector that the ICMP rate limit (1/s) cannot be what saves them."""
+
+
+def _collector_checks(scenario: Scenario, flows: list[FlowResult], moving: set[Flow]) -> dict[str, bool]:
+    """The lost (or returning) collector's exporters all moved, and nobody else lost or moved anything."""
+    if not scenario.collector:
+        return {}
+    mine = [f for f in flows if (f.exporter, f.flow) in moving]
+    others = [f for f in flows if (f.exporter, f.flow) not in moving]
+    verb = "returned" if scenario.collector == "returns" else "re-homed"
+    return {
+        f"at least {MIN_ON_LOST_COLLECTOR} exporters on the lost collector": len(mine) >= MIN_ON_LOST_COLLECTOR,
+        f"every one of its exporters {verb}": all(f.rehomed_ms is not None for f in mine),
+        "other collectors' exporters: none lost, none moved": all(
+            f.lost == 0 and len(f.collectors) == 1 for f in others
+        ),
+    }
+
+
+def _moves(scenario: Scenario, ctx: Context, delivered: list[Delivery], event_ns: int) -> dict[Flow, float | None]:
+    lost = str(ctx.observations["lost_backend"])
+    return rehomed(delivered, lost, event_ns, back=scenario.collector == "returns")
+
+
+def _disagreement(state: LabState, ctx: Context, event_ns: int) -> float | None:
+    """ms between the first and the last node's verdict on the lost collector after the event; None
+    when some node never changed its mind (a partition: only the cut-off node should)."""
+    lost = str(ctx.observations["lost_backend"])
+    firsts = []
+    for node in state.nodes:
+        changes = [
+            int(t["at_ns"])
+            for t in health_view(node).get("transitions", [])
+            if str(t["backend"]).rpartition(":")[0] == lost and int(t["at_ns"]) >= event_ns
+        ]
+        if not changes:
+            return None
+        firsts.append(min(changes))
+    return round((max(firsts) - min(firsts)) / 1e6, 1)
+
+
 def _start_exporters(
-    state: LabState, trial: int, settings: Settings, start_ns: int, sent_dir: Path
+    state: LabState, scenario: Scenario, trial: int, settings: Settings, start_ns: int, sent_dir: Path
 ) -> list[subprocess.Popen[bytes]]:
-    targets = [f"{pool.vip}:{pool.port}" for pool in probed(state)]
-    common = [str(trial), str(settings.rate), str(start_ns), str(settings.duration_s)]
+    targets = ",".join(f"{pool.vip}:{pool.port}" for pool in probed(state, scenario))
+    common = [str(trial), str(settings.rate), str(start_ns), str(settings.duration_s), str(sent_dir), targets]
+    by_namespace: dict[str, list[str]] = {}
+    for exporter in senders(state, scenario):
+        by_namespace.setdefault(exporter.netns, []).append(f"{exporter.index}={exporter.address}")
     return [
         subprocess.Popen(
-            [
-                *("ip", "netns", "exec", exporter.netns, sys.executable, "-m", "lab.agents.exporter"),
-                *(str(exporter.index), *common, str(sent_dir / f"{exporter.index}.bin"), *targets),
-            ],
+            [*("ip", "netns", "exec", ns, sys.executable, "-m", "lab.agents.exporter"), *common, *exporters],
             cwd=ROOT,
         )
-        for exporter in state.exporters
+        for ns, exporters in by_namespace.items()
     ]
 
 
-def probed(state: LabState) -> list[PoolState]:
+def senders(state: LabState, scenario: Scenario) -> list[ExporterState]:
+    return state.exporters[: scenario.exporters] if scenario.exporters else state.exporters
+
+
+def probed(state: LabState, scenario: Scenario | None = None) -> list[PoolState]:
     """The pools the drill sends probes to: those whose collectors record them."""
-    return [pool for pool in state.pools if pool.collector == "sink"]
+    pools = [pool for pool in state.pools if pool.collector == "sink"]
+    return pools[:1] if scenario and scenario.first_pool_only else pools
 
 
 def _size(path: Path) -> int:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from core.render import PATHS
 from runner.stackfile import ROOT
@@ -41,6 +42,25 @@ def holders(state: LabState) -> dict[str, list[str]]:
 def nginx_down_flag(node: NodeState) -> str:
     """What the node's socket watcher last wrote: "0" healthy, "1" down, "" not written."""
     return node_sh(node, f"cat {PATHS.down_file} 2>/dev/null || true", timeout=5).stdout.strip()
+
+
+def health_view(node: NodeState) -> dict[str, Any]:
+    """The node's collector-health agent's current view (its state file), or {} before its first."""
+    text = node_sh(node, f"cat {PATHS.health_state} 2>/dev/null || true", timeout=5).stdout
+    try:
+        view: dict[str, Any] = json.loads(text)
+    except ValueError:
+        return {}
+    return view
+
+
+def set_backend_link(backend: BackendState, up: bool) -> None:
+    ip("link", "set", backend.link, "up" if up else "down")
+
+
+def set_route_to(node: NodeState, address: str, cut: bool) -> None:
+    """A blackhole route on `node` alone: it loses its path to `address`; every other node keeps it."""
+    netns_run(node.netns, "ip", "route", "add" if cut else "del", "blackhole", f"{address}/32", check=cut)
 
 
 def daemons(node: NodeState) -> dict[str, int]:

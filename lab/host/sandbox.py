@@ -13,7 +13,7 @@ def node_argv(netns: str, root: Path, scratch: Path, command: str, *, pid_namesp
     the host's top-level directories (writes go to `scratch`), a private /run and /var/log/nginx."""
     mounts = ["set -e", "mount --make-rprivate /"]
     # /etc and /var are always writable overlays, so a node's commands can install and log as on a host.
-    for top in sorted({"etc", "var"} | {p.name for p in root.iterdir() if p.is_dir()}):
+    for top in sorted({"etc", "usr", "var"} | {p.name for p in root.iterdir() if p.is_dir()}):
         upper, work = scratch / "upper" / top, scratch / "work" / top
         upper.mkdir(parents=True, exist_ok=True)
         work.mkdir(parents=True, exist_ok=True)

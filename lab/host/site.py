@@ -124,27 +124,22 @@ def _build(
             ports_by_address.setdefault(address, {})[port] = pool.collector
     backends = []
     for index, (address, ports) in enumerate(sorted(ports_by_address.items()), start=1):
+        ns = f"{netns.PREFIX}-be{index}"
+        netns.add_namespace(ns)
         backend = BackendState(
             name=f"be{index}",
-            netns=f"{netns.PREFIX}-be{index}",
+            netns=ns,
             address=address,
+            link=netns.plug(ns, "eth0", f"{address}/{subnet.network.prefixlen}", BRIDGE),
             ports=sorted(port for port, collector in ports.items() if collector == "sink"),
             nfcapd_ports=sorted(port for port, collector in ports.items() if collector == "nfcapd"),
             data=LAB_DIR / "backends" / address,
         )
-        netns.add_namespace(backend.netns)
-        netns.plug(backend.netns, "eth0", f"{address}/{subnet.network.prefixlen}", BRIDGE)
         start_backend(backend)
         backends.append(backend)
     used = {IPv4Address(n.address) for n in nodes} | {IPv4Address(b.address) for b in backends}
     used |= {IPv4Address(str(v.address.ip)) for v in stack.vips}
-    free = (a for a in subnet.network.hosts() if a not in used and int(a) % 256 > 200)
-    exporter_states = []
-    for index in range(1, exporters + 1):
-        exporter = ExporterState(index=index, netns=f"{netns.PREFIX}-ex{index}", address=str(next(free)))
-        netns.add_namespace(exporter.netns)
-        netns.plug(exporter.netns, "eth0", f"{exporter.address}/{subnet.network.prefixlen}", BRIDGE)
-        exporter_states.append(exporter)
+    exporter_states = _add_exporters(subnet, used, exporters)
     return LabState(
         stack=stack_name,
         nodes=nodes,
@@ -155,6 +150,28 @@ def _build(
         ],
         pools=pools,
     )
+
+
+EXPORTER_NAMESPACES = 4
+
+
+def _add_exporters(subnet: IPv4Interface, used: set[IPv4Address], count: int) -> list[ExporterState]:
+    """`count` exporters, each with its own address, spread over at most four namespaces (one sender
+    process each): many exporters without many processes. The first four have a namespace each."""
+    candidates = [a for a in subnet.network.hosts() if a not in used and int(a) % 256 >= 120]
+    free = iter(sorted(candidates, key=lambda a: (int(a) % 256 <= 200, int(a))))  # .201 and up first
+    prefix = subnet.network.prefixlen
+    exporters = []
+    for index in range(1, count + 1):
+        ns = f"{netns.PREFIX}-ex{(index - 1) % EXPORTER_NAMESPACES + 1}"
+        exporter = ExporterState(index=index, netns=ns, address=str(next(free)))
+        if index <= EXPORTER_NAMESPACES:
+            netns.add_namespace(ns)
+            netns.plug(ns, "eth0", f"{exporter.address}/{prefix}", BRIDGE)
+        else:
+            netns.netns_run(ns, "ip", "addr", "add", f"{exporter.address}/{prefix}", "dev", "eth0")
+        exporters.append(exporter)
+    return exporters
 
 
 def _start_node(stack: Stack, name: str, bundle: Path | None) -> NodeState:

@@ -29,6 +29,8 @@ class BackendState(BaseModel):
     name: str
     netns: str
     address: str
+    link: str
+    """The host end of the backend's veth: pulling it is the collector's host vanishing."""
     ports: list[int]
     """Served by the sink, which records every probe."""
     nfcapd_ports: list[int] = []
@@ -39,6 +41,7 @@ class BackendState(BaseModel):
 class ExporterState(BaseModel):
     index: int
     netns: str
+    """Exporters share four namespaces, each exporter with its own address there."""
     address: str
 
 

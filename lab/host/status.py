@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .control import counters, daemons, holders, nginx_down_flag, node_alive
+from .control import counters, daemons, health_view, holders, nginx_down_flag, node_alive
 from .state import LabState
 
 
@@ -27,9 +27,21 @@ def report(state: LabState) -> str:
         keepalived = "running" if procs.get("keepalived") else "not running"
         watcher = {"0": "healthy", "1": "nginx down"}.get(flag, "no verdict yet")
         lines.append(f"{node.name:<8} {node.address:<15} {nginx:<14} {keepalived:<11} {watcher}")
-    lines += ["", f"{'pool':<12} {'listen':<20} {'collector':<20} datagrams"]
+    views = {node.name: health_view(node).get("pools", {}) if node_alive(node) else {} for node in state.nodes}
+    health_columns = " ".join(f"{'health@' + node.name:<12}" for node in state.nodes)
+    lines += ["", f"{'pool':<12} {'listen':<20} {'collector':<20} {health_columns} datagrams"]
     for pool in state.pools:
         for address, port in pool.backends:
+            endpoint = f"{address}:{port}"
             got: int | str = counters(state.backend(address)).get(port, 0) if pool.collector == "sink" else "(nfcapd)"
-            lines.append(f"{pool.name:<12} {pool.vip + ':' + str(pool.port):<20} {address + ':' + str(port):<20} {got}")
+            health = " ".join(f"{_health(views[node.name], pool.name, endpoint):<12}" for node in state.nodes)
+            lines.append(f"{pool.name:<12} {pool.vip + ':' + str(pool.port):<20} {endpoint:<20} {health} {got}")
     return "\n".join(lines)
+
+
+def _health(view: dict[str, dict[str, dict[str, object]]], pool: str, endpoint: str) -> str:
+    """What one node's health agent says of a pool's collector: up, down, or not yet known."""
+    verdict = view.get(pool, {}).get(endpoint)
+    if verdict is None:
+        return "-"
+    return "up" if verdict["up"] else "DOWN"

@@ -1,0 +1,98 @@
+"""Pure verdicts: from what the probes saw of a collector to whether each pool may send to it.
+
+Evidence per collector host: echo replies and misses (absence of evidence: `fall` misses in a row are
+needed), ICMP port unreachables (positive evidence that nothing listens: one is enough, because hosts
+send at most ~1 per second after a burst of 6, so waiting for more would cost seconds), and the
+optional TCP/HTTP check's results. A collector comes back only after `hold_down` seconds with no
+evidence against it, so a flapping collector does not drag exporters to and fro."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Check:
+    """A pool's health-check settings (the stack's `pools[].healthCheck`)."""
+
+    interval: float
+    timeout: float
+    fall: int
+    rise: int
+    hold_down: float
+    probe: str
+    """"udp": echo + port probe; "icmp": echo only; "tcp"/"http": echo + that check on `port`."""
+    port: int | None = None
+    path: str | None = None
+
+
+@dataclass
+class HostEvidence:
+    """What the probes saw of one collector host (all times CLOCK_MONOTONIC ns)."""
+
+    misses: int = 0
+    """Echo requests unanswered in a row."""
+    replies: int = 0
+    """Echo replies in a row."""
+    last_miss_ns: int = 0
+    refused_ns: dict[int, int] = field(default_factory=dict)
+    """Port → when the last ICMP port unreachable for it arrived."""
+    check_failures: dict[int, int] = field(default_factory=dict)
+    """TCP/HTTP check port → failures in a row."""
+    check_successes: dict[int, int] = field(default_factory=dict)
+    last_check_failure_ns: dict[int, int] = field(default_factory=dict)
+    rtt_s: float | None = None
+    """The last echo's round trip."""
+
+    @property
+    def last_refusal_ns(self) -> int:
+        return max(self.refused_ns.values(), default=0)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    up: bool
+    since_ns: int
+    reason: str
+
+
+def judge(previous: Verdict, port: int, evidence: HostEvidence, check: Check, now_ns: int) -> Verdict:
+    """The backend `host:port`'s health for a pool with `check`, given what it was before."""
+    if previous.up:
+        reason = _failing(previous, port, evidence, check)
+        return Verdict(False, now_ns, reason) if reason else previous
+    if _recovered(previous, port, evidence, check, now_ns):
+        return Verdict(True, now_ns, f"healthy for the {check.hold_down:g} s hold-down")
+    return previous
+
+
+def _failing(previous: Verdict, port: int, evidence: HostEvidence, check: Check) -> str | None:
+    if evidence.misses >= check.fall:
+        return f"host silent: {evidence.misses} echo requests unanswered"
+    if check.probe == "udp" and evidence.refused_ns.get(port, 0) > previous.since_ns:
+        return f"port {port} closed: ICMP port unreachable"
+    if check.port is not None and evidence.check_failures.get(check.port, 0) >= check.fall:
+        return f"{check.probe} check on port {check.port} failed {evidence.check_failures[check.port]} times"
+    return None
+
+
+def _recovered(previous: Verdict, port: int, evidence: HostEvidence, check: Check, now_ns: int) -> bool:
+    if evidence.replies < check.rise:
+        return False
+    if check.port is not None and evidence.check_successes.get(check.port, 0) < check.rise:
+        return False
+    # Any refusal from the host holds all its ports down: a collector serving several ports restarts
+    # as one, and refusals are rate-limited per host, so one port may go a while without its own.
+    latest = [previous.since_ns, evidence.last_miss_ns]
+    if check.probe == "udp":
+        latest.append(evidence.last_refusal_ns)
+    if check.port is not None:
+        latest.append(evidence.last_check_failure_ns.get(check.port, 0))
+    return now_ns - max(latest) >= check.hold_down * 1e9
+
+
+def usable(verdicts: dict[str, Verdict]) -> set[str]:
+    """The backends a pool may send to: the healthy ones, or every one when none is healthy (marking
+    them all down would drop everything; a collector that is merely unreachable from here may not be)."""
+    healthy = {backend for backend, verdict in verdicts.items() if verdict.up}
+    return healthy or set(verdicts)

@@ -1,0 +1,84 @@
+"""What the agent shows: its current view as JSON (for `lab status`, drills and people), Prometheus
+metrics in node_exporter's textfile format, and one log line per transition with its reason."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .judge import HostEvidence, Verdict
+
+Views = dict[str, dict[str, Verdict]]
+"""Pool → backend endpoint → verdict."""
+
+
+def write_atomically(path: str, text: str) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pending = target.with_name(target.name + ".tmp")
+    pending.write_text(text)
+    pending.replace(target)
+
+
+def state_json(node: str, now_ns: int, views: Views, transitions: list[dict[str, object]]) -> str:
+    pools = {
+        pool: {backend: {"up": v.up, "since_ns": v.since_ns, "reason": v.reason} for backend, v in backends.items()}
+        for pool, backends in views.items()
+    }
+    return json.dumps({"node": node, "updated_ns": now_ns, "pools": pools, "transitions": transitions}, indent=1)
+
+
+def load_views(path: str) -> Views:
+    """The view an earlier run of the agent left (same boot: CLOCK_MONOTONIC still counts from it)."""
+    try:
+        saved = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {
+        pool: {backend: Verdict(bool(v["up"]), int(v["since_ns"]), str(v["reason"])) for backend, v in backends.items()}
+        for pool, backends in saved.get("pools", {}).items()
+    }
+
+
+def metrics(
+    views: Views,
+    transitions: dict[tuple[str, str], int],
+    hosts: dict[str, HostEvidence],
+    sent: dict[tuple[str, str], int],
+) -> str:
+    lines = [
+        "# HELP ha_udp_lb_backend_up 1 while this node sends the pool's exporters to the backend.",
+        "# TYPE ha_udp_lb_backend_up gauge",
+    ]
+    lines += [
+        f'ha_udp_lb_backend_up{{pool="{pool}",backend="{backend}"}} {int(v.up)}'
+        for pool, backends in sorted(views.items())
+        for backend, v in sorted(backends.items())
+    ]
+    lines += [
+        "# HELP ha_udp_lb_backend_transitions_total Health changes of the backend seen by this node.",
+        "# TYPE ha_udp_lb_backend_transitions_total counter",
+    ]
+    lines += [
+        f'ha_udp_lb_backend_transitions_total{{pool="{pool}",backend="{backend}"}} {transitions.get(key, 0)}'
+        for key in sorted((pool, backend) for pool, backends in views.items() for backend in backends)
+        for pool, backend in [key]
+    ]
+    lines += [
+        "# HELP ha_udp_lb_probe_rtt_seconds The last echo round trip.",
+        "# TYPE ha_udp_lb_probe_rtt_seconds gauge",
+    ]
+    lines += [
+        f'ha_udp_lb_probe_rtt_seconds{{host="{host}"}} {evidence.rtt_s:.6f}'
+        for host, evidence in sorted(hosts.items())
+        if evidence.rtt_s is not None
+    ]
+    lines += ["# HELP ha_udp_lb_probes_sent_total Probe datagrams sent.", "# TYPE ha_udp_lb_probes_sent_total counter"]
+    lines += [f'ha_udp_lb_probes_sent_total{{host="{h}",kind="{k}"}} {n}' for (h, k), n in sorted(sent.items())]
+    return "\n".join(lines) + "\n"
+
+
+def log(message: str) -> None:
+    """To stderr: the journal on a host (the systemd unit), a log file in the lab and in containers."""
+    print(f"ha-udp-lb health: {message}", file=sys.stderr, flush=True)

@@ -1,0 +1,96 @@
+"""The collector-health agent's pure parts: verdicts from evidence, pool files marked, ICMP understood."""
+
+from __future__ import annotations
+
+import struct
+
+from node_agent.judge import Check, HostEvidence, Verdict, judge, usable
+from node_agent.pools import mark_down, marked_down
+from node_agent.probes import ECHO_ID, EchoReply, PortUnreachable, checksum, echo_request, parse
+
+CHECK = Check(interval=0.2, timeout=0.05, fall=2, rise=2, hold_down=5.0, probe="udp")
+S = 1_000_000_000
+UP = Verdict(True, 0, "start")
+
+
+def test_one_missed_echo_moves_nothing_fall_misses_in_a_row_do() -> None:
+    assert judge(UP, 2055, HostEvidence(misses=1, last_miss_ns=S), CHECK, 2 * S) is UP
+    down = judge(UP, 2055, HostEvidence(misses=2, last_miss_ns=S), CHECK, 2 * S)
+    assert not down.up and "2 echo requests unanswered" in down.reason and down.since_ns == 2 * S
+
+
+def test_a_port_unreachable_after_the_verdict_closes_only_that_port() -> None:
+    evidence = HostEvidence(replies=5, refused_ns={2055: 3 * S})
+    assert not judge(UP, 2055, evidence, CHECK, 3 * S).up
+    assert judge(UP, 6343, evidence, CHECK, 3 * S) is UP
+    # A refusal older than the verdict (it came back since) is not news.
+    assert judge(Verdict(True, 4 * S, "back"), 2055, evidence, CHECK, 5 * S).up
+
+
+def test_icmp_probe_ignores_port_unreachables() -> None:
+    icmp = Check(**{**CHECK.__dict__, "probe": "icmp"})
+    assert judge(UP, 2055, HostEvidence(replies=5, refused_ns={2055: S}), icmp, 2 * S) is UP
+
+
+def test_a_returning_collector_waits_out_the_hold_down_from_the_last_evidence_against_it() -> None:
+    down = Verdict(False, 10 * S, "port closed")
+    evidence = HostEvidence(replies=10, refused_ns={2055: 12 * S, 6343: 13 * S})
+    assert not judge(down, 2055, evidence, CHECK, 17 * S).up  # 4 s after the host's last refusal
+    back = judge(down, 2055, evidence, CHECK, 18 * S)
+    assert back.up and back.since_ns == 18 * S
+
+
+def test_a_host_needs_rise_replies_before_it_counts_as_back() -> None:
+    down = Verdict(False, 0, "host silent")
+    assert not judge(down, 2055, HostEvidence(replies=1), CHECK, 60 * S).up
+    assert judge(down, 2055, HostEvidence(replies=2), CHECK, 60 * S).up
+
+
+def test_tcp_check_failures_count_like_misses() -> None:
+    tcp = Check(**{**CHECK.__dict__, "probe": "tcp", "port": 8080})
+    evidence = HostEvidence(replies=3, check_failures={8080: 1})
+    assert judge(UP, 2055, evidence, tcp, S) is UP
+    evidence.check_failures[8080] = 2
+    assert "tcp check on port 8080" in judge(UP, 2055, evidence, tcp, S).reason
+
+
+def test_a_pool_never_marks_every_collector_down() -> None:
+    views = {"a:1": Verdict(False, 0, "x"), "b:1": Verdict(False, 0, "x")}
+    assert usable(views) == {"a:1", "b:1"}
+    assert usable({**views, "c:1": UP}) == {"c:1"}
+
+
+POOL = """upstream pool_netflow {
+    hash $remote_addr consistent;
+    server 198.18.0.21:2055 weight=1 max_fails=1 fail_timeout=10s;
+    server 198.18.0.22:2055 weight=2 max_fails=1 fail_timeout=10s;
+}
+"""
+
+
+def test_marking_down_touches_exactly_the_named_servers_and_round_trips() -> None:
+    marked = mark_down(POOL, {"198.18.0.22:2055"})
+    assert "server 198.18.0.22:2055 weight=2 max_fails=1 fail_timeout=10s down;" in marked
+    assert "server 198.18.0.21:2055 weight=1 max_fails=1 fail_timeout=10s;" in marked
+    assert marked_down(marked) == {"198.18.0.22:2055"}
+    assert mark_down(marked, set()) == POOL
+    assert mark_down(marked, {"198.18.0.22:2055"}) == marked
+
+
+def test_echo_request_checksum_verifies_and_replies_with_our_id_are_recognised() -> None:
+    request = echo_request(4, 7)
+    assert checksum(request) == 0
+    reply = bytes([0x45]) + bytes(19) + struct.pack("!BBHHH", 0, 0, 0, ECHO_ID, 7)
+    assert parse(4, reply, "198.18.0.21") == EchoReply("198.18.0.21", 7)
+    other = bytes([0x45]) + bytes(19) + struct.pack("!BBHHH", 0, 0, 0, (ECHO_ID + 1) & 0xFFFF, 7)
+    assert parse(4, other, "198.18.0.21") is None
+
+
+def test_a_port_unreachable_names_the_collector_port_it_quotes() -> None:
+    quoted_ip = bytes([0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0]) + bytes([198, 18, 0, 11]) + bytes([198, 18, 0, 21])
+    quoted_udp = struct.pack("!HHHH", 40000, 2055, 8, 0)
+    icmp = struct.pack("!BBHI", 3, 3, 0, 0) + quoted_ip + quoted_udp
+    packet = bytes([0x45]) + bytes(19) + icmp
+    assert parse(4, packet, "198.18.0.21") == PortUnreachable("198.18.0.21", 2055)
+    host_unreachable = bytes([0x45]) + bytes(19) + struct.pack("!BBHI", 3, 1, 0, 0) + quoted_ip + quoted_udp
+    assert parse(4, host_unreachable, "198.18.0.21") is None
