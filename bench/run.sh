@@ -16,4 +16,5 @@ $PY -m lab drill --stack seed --files bench/seed/as-written --scenario nginx-kil
     --out bench/results/seed-as-written/nginx-kill
 $PY bench/saturation.py 300 dev > bench/results/saturation.json
 $PY bench/reload_churn.py 40 dev > bench/results/reload-churn.json
+sh bench/collectors.sh
 $PY bench/summarize.py > bench/results/summary.md

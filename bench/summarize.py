@@ -31,6 +31,7 @@ def main() -> None:
                 f"| {label} | {report.scenario} | {len(report.trials)} | {b.p50:.0f} / {b.p95:.0f} / "
                 f"{b.max:.0f} | {report.lost} / {report.sent} | {kept:.0f} % (worst trial) | {checks} |"
             )
+    collectors()
     saturation = RESULTS / "saturation.json"
     if saturation.exists():
         s = json.loads(saturation.read_text())
@@ -38,6 +39,34 @@ def main() -> None:
             f"\nSaturation: {s['burners']} busy loops on {s['seconds']:.0f} s, VIP holders polled {s['polls']} times: "
             f"**{s['vip_moves']} VIP moves**; holders at the end {s['holders_at_end']}."
         )
+
+
+def collectors() -> None:
+    """The collector scenarios: how fast the lost collector's exporters move, and what others lose."""
+    print(
+        "\n| source | scenario | trials | exporters on it (min) | re-homed p50 / p95 / max (ms) | "
+        "nodes disagreed max (ms) | lost by other exporters | checks |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for source in ("none", "transparent"):
+        for drill in sorted((RESULTS / f"collectors-{source}").glob("*/drill.json")):
+            report = DrillReport.load(drill)
+            moved = [len(t.rehomed_ms) for t in report.trials]
+            r = report.rehomed_ms
+            timing = f"{r.p50:.0f} / {r.p95:.0f} / {r.max:.0f}" if r else "-"
+            disagreed = [t.nodes_disagreed_ms for t in report.trials if t.nodes_disagreed_ms is not None]
+            others = sum(f.lost for t in report.trials for f in t.flows if f.rehomed_ms is None)
+            failed = sorted({check for t in report.trials for check in t.failed})
+            print(
+                f"| {source} | {report.scenario} | {len(report.trials)} | {min(moved)} | {timing} | "
+                f"{max(disagreed) if disagreed else 'n/a'} | {others} | "
+                f"{'all pass' if not failed else 'failed: ' + '; '.join(failed)} |"
+            )
+    load = RESULTS / "probe-load.json"
+    if load.exists():
+        rates = json.loads(load.read_text())["datagrams_per_s"]
+        worst = max(rate for per_host in rates.values() for rate in per_host.values())
+        print(f"\nProbe load: at most **{worst} datagrams/s** from one LB node to one collector host.")
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ class DockerHost:
                 docker.ContainerNetworksAdvancedArgs(name=self._network.name, ipv4_address=str(self._node.address.ip))
             ],
             # The entrypoint runs the apply script, then keeps the daemons and removes the VIPs on stop.
-            command=["/usr/local/bin/ha-udp-lb-entrypoint", *commands.apply_command().split()],
+            command=["bash", PATHS.staging + PATHS.container_entrypoint, *commands.apply_command().split()],
             uploads=uploads,
             restart="unless-stopped",
             # SIGTERM lets keepalived send priority 0, so the peer takes over after skew time alone.

@@ -9,9 +9,9 @@ import pulumi
 
 from core.model import Node, Stack
 from core.project import PROJECT
-from core.render import NodeFile, files_digest, render_apply, render_nginx
+from core.render import NodeFile, files_digest, render_apply, render_entrypoint, render_nginx
 
-from .transport import Transport
+from .transport import Transport, slug
 
 
 class LbNodeArgs(TypedDict):
@@ -40,10 +40,10 @@ class LbNode(pulumi.ComponentResource):
     def __init__(self, name: str, args: LbNodeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{PROJECT}:index:LbNode", name, {}, opts)
         node, transport = args["node"], args["transport"]
-        own = render_nginx(args["stack"], node)
+        own = {**render_nginx(args["stack"], node), **render_entrypoint(args["stack"], node)}
         staged = [*args["staged"]]
         for path, node_file in own.items():
-            upload = transport.stage(f"{name}-nginx-conf", self, path, node_file)
+            upload = transport.stage(f"{name}-{slug(path)}", self, path, node_file)
             staged += [upload] if upload else []
         files = {**args["files"], **own}
         files |= render_apply(node, files)

@@ -35,14 +35,14 @@ def stage_per_node(
     staged: dict[str, list[pulumi.Resource]] = {}
     for node, node_files in files.items():
         uploads = (
-            hosts[node].stage(f"{name}-{node}-{_slug(path)}", parent, path, node_file)
+            hosts[node].stage(f"{name}-{node}-{slug(path)}", parent, path, node_file)
             for path, node_file in sorted(node_files.items())
         )
         staged[node] = [upload for upload in uploads if upload]
     return staged
 
 
-def _slug(path: str) -> str:
+def slug(path: str) -> str:
     return path.rsplit("/", 1)[1].replace(".", "-").replace("_", "-")
 
 

@@ -80,6 +80,11 @@ class Paths:
         return f"{self.scripts}/loopback-vips"
 
     @property
+    def container_entrypoint(self) -> str:
+        """The docker target's container command: apply, then supervise (templates/container-entrypoint.sh.j2)."""
+        return f"{self.scripts}/container-entrypoint"
+
+    @property
     def apply_script(self) -> str:
         return f"{self.scripts}/apply"
 
@@ -132,6 +137,7 @@ def _render(template: str, **context: Any) -> str:
 def render_node(stack: Stack, node: Node) -> dict[str, NodeFile]:
     """Every file `node` needs, keyed by its absolute path. Same stack in, same bytes out."""
     files = {**render_vrrp(stack, node), **render_nginx(stack, node), **render_health(stack, node)}
+    files |= render_entrypoint(stack, node)
     for pool in stack.pools:
         files.update(render_pool(stack, pool))
     return {**files, **render_apply(node, files)}
@@ -206,6 +212,14 @@ def render_health(stack: Stack, node: Node) -> dict[str, NodeFile]:
 def render_nginx(stack: Stack, node: Node) -> dict[str, NodeFile]:
     """nginx's main file: workers, limits, and the include of every pool file."""
     return {PATHS.nginx_conf: NodeFile(_render("nginx.conf.j2", **_common(stack, node)), 0o644)}
+
+
+def render_entrypoint(stack: Stack, node: Node) -> dict[str, NodeFile]:
+    """The container's command on the docker target; nothing on ssh hosts."""
+    if stack.target != "docker":
+        return {}
+    content = _render("container-entrypoint.sh.j2", **_common(stack, node))
+    return {PATHS.container_entrypoint: NodeFile(content, 0o755)}
 
 
 def render_pool(stack: Stack, pool: Pool) -> dict[str, NodeFile]:

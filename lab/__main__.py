@@ -17,6 +17,7 @@ from runner.synth import OutputNotOurs
 from .host.state import LabNotUp
 
 DEMO_SCENARIO = "nginx-kill"
+COLLECTOR_EXPORTERS = 120
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="run hand-written node files instead of the program's (DIR/nodes/<node>/files, commands.sh)",
     )
+    _add_source(up)
     up.set_defaults(run=_up)
 
     down = commands.add_parser("down", help="remove every namespace, process and file the lab made")
@@ -91,11 +93,20 @@ def _parser() -> argparse.ArgumentParser:
     drill.add_argument("--duration", type=float, default=4.0, help="seconds of traffic per trial (default 4)")
     drill.add_argument("--out", type=Path, help="where drill.json and timeline.png go (default out/drills/…)")
     drill.add_argument("--files", type=Path, metavar="DIR", help="as for `up`, when the drill brings the lab up")
+    _add_source(drill)
     drill.set_defaults(run=_drill)
 
     demo = commands.add_parser("demo", help="up the dev stack, drill one failover, print the result, down")
     demo.set_defaults(run=_demo)
     return parser
+
+
+def _add_source(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--source",
+        choices=["none", "transparent"],
+        help="every pool's source instead of the stack file's (transparent: collectors see the exporter's address)",
+    )
 
 
 def _synth(args: Any) -> None:
@@ -109,7 +120,13 @@ def _up(args: Any) -> None:
     from .host.site import up
     from .host.status import report
 
-    state = up(args.stack, exporters=args.exporters, nfcapd_pools=tuple(args.nfcapd_pool), bundle=args.files)
+    state = up(
+        args.stack,
+        exporters=args.exporters,
+        nfcapd_pools=tuple(args.nfcapd_pool),
+        bundle=args.files,
+        source=args.source,
+    )
     print(report(state))
     print("\nnext: python -m lab drill --stack", args.stack, "--scenario nginx-kill   |   python -m lab down")
 
@@ -136,12 +153,14 @@ def _drill(args: Any) -> int:
     from .host.state import STATE_FILE, load_state
 
     settings = Settings(rate=args.rate, duration_s=args.duration)
+    names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
     owned = not STATE_FILE.exists()
-    state = up(args.stack, bundle=args.files) if owned else load_state()
+    # Collector scenarios need enough exporters that at least 32 share the collector they lose.
+    exporters = COLLECTOR_EXPORTERS if any(SCENARIOS[name].collector for name in names) else 4
+    state = up(args.stack, exporters=exporters, bundle=args.files, source=args.source) if owned else load_state()
     try:
         if state.stack != args.stack:
             raise LabError(f"the lab is up with stack {state.stack!r}, not {args.stack!r}: `python -m lab down` first")
-        names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
         passed = True
         for name in names:
             print(f"== {name}: {SCENARIOS[name].summary}")

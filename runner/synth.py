@@ -107,8 +107,8 @@ def node_payload(stack: Stack, recording: Recording, node: str) -> tuple[dict[st
     if stack.target == "docker":
         (container,) = [r for r in recording.of_type(CONTAINER) if r.inputs.get("name") == node]
         staged = {u["file"]: NodeFile(u["content"], int(u["permissions"], 8)) for u in container.inputs["uploads"]}
-        # The image's entrypoint runs these arguments; the entrypoint itself only supervises.
-        commands = [" ".join(container.inputs["command"][1:])]
+        # The rendered entrypoint runs these arguments; the entrypoint itself only supervises.
+        commands = [" ".join(container.inputs["command"][2:])]
     else:
         host = stack.node(node).ssh.host  # type: ignore[union-attr]
         mine = [r for r in recording.registrations if r.inputs.get("connection", {}).get("host") == host]

@@ -3,16 +3,14 @@ master of the first VIP), what must hold afterwards, and how the lab is put back
 
 from __future__ import annotations
 
-import copy
 import shutil
 import time
 
 from core.render import PATHS
-from runner.stackfile import stack_config
 from runner.synth import synth
 
 from ..host.control import holders, set_link, set_vrrp_path
-from ..host.state import LAB_DIR, NodeState
+from ..host.state import LAB_DIR, NodeState, lab_config
 from .collectors import COLLECTOR_SCENARIOS
 from .scenario import Context, Scenario, ScenarioError
 
@@ -72,7 +70,7 @@ def _cut_vrrp_path(ctx: Context) -> None:
 def push_config(ctx: Context, change: bool) -> None:
     """A stack change, synthesized by the program, uploaded to every node and applied in the program's
     rollout order (lowest priority first, so the master is touched last)."""
-    raw = copy.deepcopy(stack_config(ctx.state.stack))
+    raw = lab_config(ctx.state.stack, ctx.state.source)
     if change:
         # Every node's nginx and keepalived configuration changes; datagrams must not notice.
         raw["pools"][0]["sessionTimeout"] = int(raw["pools"][0].get("sessionTimeout", 60)) + 1

@@ -26,6 +26,7 @@ from .state import (
     NodeState,
     PoolState,
     VipState,
+    lab_config,
     save_state,
 )
 
@@ -40,7 +41,13 @@ class LabError(RuntimeError):
     pass
 
 
-def up(stack_name: str, exporters: int = 4, nfcapd_pools: tuple[str, ...] = (), bundle: Path | None = None) -> LabState:
+def up(
+    stack_name: str,
+    exporters: int = 4,
+    nfcapd_pools: tuple[str, ...] = (),
+    bundle: Path | None = None,
+    source: str | None = None,
+) -> LabState:
     """Build the lab for `stack_name` and wait until every node is live and every VIP has one holder.
     On any failure (or Ctrl-C) everything built so far is removed before the error propagates.
 
@@ -48,11 +55,13 @@ def up(stack_name: str, exporters: int = 4, nfcapd_pools: tuple[str, ...] = (), 
 
     `bundle`: run hand-written files instead of the program's (bundle/nodes/<node>/files/<absolute path>
     and bundle/nodes/<node>/commands.sh), installed at their paths as by hand; the stack still gives
-    the topology. It is how the seed's configuration is drilled beside ours."""
+    the topology. It is how the seed's configuration is drilled beside ours.
+
+    `source`: every pool's `source` set to it ("none" or "transparent") instead of the stack file's."""
     if STATE_FILE.exists() or netns.lab_namespaces():
         raise LabError("a lab is already up: run `python -m lab down` first")
     try:
-        stack = synth(stack_name, LAB_DIR / "synth")
+        stack = synth(stack_name, LAB_DIR / "synth", config=lab_config(stack_name, source))
         subnet = _check_addresses(stack)
         unknown = sorted(set(nfcapd_pools) - {p.name for p in stack.pools})
         if unknown:
@@ -60,6 +69,7 @@ def up(stack_name: str, exporters: int = 4, nfcapd_pools: tuple[str, ...] = (), 
                 f"--nfcapd-pool {', '.join(unknown)}: stack {stack_name} has pools {[p.name for p in stack.pools]}"
             )
         state = _build(stack_name, stack, subnet, exporters, nfcapd_pools, bundle)
+        state.source = source
         save_state(state)
         _wait_live(state)
         return state

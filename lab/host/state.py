@@ -3,11 +3,13 @@ down) find it. `down` does not depend on it: it finds the lab's namespaces by th
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
-from runner.stackfile import ROOT
+from runner.stackfile import ROOT, stack_config
 
 LAB_DIR = ROOT / "out" / "lab"
 STATE_FILE = LAB_DIR / "state.json"
@@ -62,6 +64,8 @@ class PoolState(BaseModel):
 
 class LabState(BaseModel):
     stack: str
+    source: str | None = None
+    """Every pool's `source` overridden ("none" or "transparent"), or None: as the stack file says."""
     nodes: list[NodeState]
     backends: list[BackendState]
     exporters: list[ExporterState]
@@ -77,6 +81,14 @@ class LabState(BaseModel):
 
 class LabNotUp(RuntimeError):
     pass
+
+
+def lab_config(stack: str, source: str | None) -> dict[str, Any]:
+    """The stack's config as the lab runs it: its stack file, with every pool's `source` overridden."""
+    raw = copy.deepcopy(stack_config(stack))
+    if source is not None:
+        raw["pools"] = [{**pool, "source": source} for pool in raw["pools"]]
+    return raw
 
 
 def load_state() -> LabState:
