@@ -42,6 +42,19 @@ def _nodes(stack: Stack) -> Check:
     families = {node.address.version for node in stack.nodes}
     if len(families) > 1:
         yield Problem("nodes", sorted(families), "mixes IPv4 and IPv6 nodes; VRRP peers must share one family")
+    elif len({node.address.network for node in stack.nodes}) > 1:
+        for i, node in enumerate(stack.nodes):
+            if node.address.network != stack.nodes[0].address.network:
+                yield Problem(
+                    f"nodes[{i}].address",
+                    str(node.address),
+                    f"is on {node.address.network}, nodes[0] on {stack.nodes[0].address.network}; every node "
+                    "must be on one subnet with one prefix (VRRP and ARP work on one link)",
+                )
+    if "target" not in stack.model_fields_set and all(node.ssh for node in stack.nodes):
+        yield Problem("target", None, "is not set, so it is docker, yet every node has an ssh block; set target: ssh")
+    if stack.target == "docker":
+        yield from _docker_nodes(stack)
     if stack.target == "ssh":
         for i, node in enumerate(stack.nodes):
             if node.ssh is None:
@@ -52,6 +65,23 @@ def _nodes(stack: Stack) -> Check:
                 )
 
 
+def _docker_nodes(stack: Stack) -> Check:
+    """The docker target puts the nodes on a bridge it creates, whose first address is its gateway."""
+    for i, node in enumerate(stack.nodes):
+        if node.address.version == 6:
+            yield Problem(
+                f"nodes[{i}].address",
+                str(node.address),
+                "the docker target runs IPv4 nodes only; use IPv4 addresses, or target ssh for IPv6",
+            )
+        elif node.address.ip == next(node.address.network.hosts(), None):
+            yield Problem(
+                f"nodes[{i}].address",
+                str(node.address),
+                f"is the docker bridge's gateway ({node.address.ip}); give the node another address",
+            )
+
+
 def _vips(stack: Stack) -> Check:
     names = {node.name for node in stack.nodes}
     vrids = [vip.vrid for vip in stack.vips]
@@ -60,6 +90,13 @@ def _vips(stack: Stack) -> Check:
             yield Problem(f"vips[{i}].vrid", vip.vrid, "is used by more than one VIP; give each VIP its own VRID")
         if vip.preferred is not None and vip.preferred not in names:
             yield Problem(f"vips[{i}].preferred", vip.preferred, f"is not a node; use one of {sorted(names)}")
+        if stack.nodes and vip.address.network.prefixlen != stack.nodes[0].address.network.prefixlen:
+            yield Problem(
+                f"vips[{i}].address",
+                str(vip.address),
+                f"has a different prefix from the nodes' /{stack.nodes[0].address.network.prefixlen}; "
+                "a VIP lives on the nodes' subnet: give it the same prefix",
+            )
         for node in stack.nodes:
             if vip.address.ip == node.address.ip:
                 yield Problem(
@@ -108,6 +145,13 @@ def _vrrp(stack: Stack) -> Check:
                 "vrrp.password",
                 f"<{len(secret)} characters>",
                 "VRRPv2 PASS uses at most 8 characters (keepalived cuts the rest); use 1 to 8",
+            )
+        elif not all(33 <= ord(c) <= 126 and c not in "\"'\\{}#!" for c in secret):
+            yield Problem(
+                "vrrp.password",
+                "******",
+                "may hold only printable ASCII without spaces, quotes, backslashes, braces, # or ! "
+                "(it is written into keepalived.conf); choose another",
             )
     if any(node.address.version == 6 for node in stack.nodes) and vrrp.version == 2:
         yield Problem("vrrp.version", 2, "VRRPv2 is IPv4 only; use version 3 for IPv6 nodes")

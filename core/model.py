@@ -10,13 +10,20 @@ import ipaddress
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
+INTERFACE_PATTERN = r"^[A-Za-z0-9_.:-]{1,15}$"
+USER_PATTERN = r"^[a-z_][a-z0-9_-]{0,31}$"
+
+# Strict: `priority: true` or `port: "80"` is a mistake to report, not a value to coerce.
+Int = Annotated[int, Strict()]
+Float = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Bool = Annotated[bool, Strict()]
 
 
 class Frozen(BaseModel):
@@ -25,70 +32,121 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
 
+def _address_text(value: Any) -> Any:
+    """Addresses are written as text: a number (`5`, `true`) would be read as 0.0.0.5 without a word."""
+    if isinstance(value, str):
+        _no_zero_padding(value.split("/", 1)[0])
+        return value
+    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return value
+    raise ValueError(f"is not an address; write it as text, e.g. 198.18.0.11 (got {type(value).__name__})")
+
+
 def _interface_with_prefix(value: Any) -> Any:
-    if isinstance(value, str) and "/" not in value:
-        raise ValueError(f"{value!r} has no prefix length; write it as address/prefix, e.g. {value}/24")
+    if not isinstance(value, str):
+        raise ValueError(f"is not an address; write it as text, e.g. 198.18.0.11/24 (got {type(value).__name__})")
+    if "/" not in value:
+        example = "64" if ":" in value else "24"
+        raise ValueError(f"{value!r} has no prefix length; write it as address/prefix, e.g. {value}/{example}")
+    _no_zero_padding(value.split("/", 1)[0])
     return value
+
+
+def _usable_on_a_link(value: IPInterface) -> IPInterface:
+    """A node or VIP address must be one a host can hold on a subnet."""
+    network = value.network
+    if network.prefixlen == 0:
+        raise ValueError(f"{value} has a /0 prefix; give the subnet's real prefix, e.g. /24")
+    if (
+        value.version == 4
+        and network.prefixlen <= 30
+        and value.ip in (network.network_address, network.broadcast_address)
+    ):
+        which = "network" if value.ip == network.network_address else "broadcast"
+        raise ValueError(f"{value.ip} is the {which} address of {network}; pick a host address inside it")
+    return value
+
+
+def _no_zero_padding(text: str) -> None:
+    if re.fullmatch(r"[0-9.]+", text) and any(len(part) > 1 and part.startswith("0") for part in text.split(".")):
+        plain = ".".join(str(int(part)) for part in text.split(".") if part)
+        raise ValueError(f"{text!r} has a zero-padded number; write it without leading zeros: {plain}")
 
 
 class SshConnection(Frozen):
     """How Pulumi reaches an existing host. The private key is the secret `sshPrivateKey`."""
 
     host: str
-    user: str = "root"
-    port: int = Field(22, ge=1, le=65535)
+    """A host name or address; the port goes in `port`."""
+    user: str = Field("root", pattern=USER_PATTERN)
+    port: Int = Field(22, ge=1, le=65535)
+
+    @field_validator("host")
+    @classmethod
+    def _a_host(cls, host: str) -> str:
+        if ":" in host:
+            try:
+                ipaddress.IPv6Address(host)
+            except ValueError:
+                raise ValueError(f"{host!r} is not a host name or address; put the port in ssh.port") from None
+            return host
+        if not re.fullmatch(r"[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?", host):
+            raise ValueError(f"{host!r} is not a host name or address; write e.g. 192.0.2.11 or lb-a.example.net")
+        return host
 
 
 class Node(Frozen):
     name: str = Field(pattern=NAME_PATTERN)
     address: IPInterface
     """The node's own address with the prefix of its subnet, e.g. 198.18.0.11/24."""
-    interface: str = Field("eth0", pattern=r"^[A-Za-z0-9_.:-]{1,15}$")
-    priority: int = Field(ge=1, le=254)
+    interface: str = Field("eth0", pattern=INTERFACE_PATTERN)
+    priority: Int = Field(ge=1, le=254)
     """VRRP priority of the node; 255 is the address owner's and cannot be lowered by tracking."""
     ssh: SshConnection | None = None
 
     _prefix = field_validator("address", mode="before")(_interface_with_prefix)
+    _usable = field_validator("address")(_usable_on_a_link)
 
 
 class Vip(Frozen):
     address: IPInterface
-    vrid: int = Field(ge=1, le=255)
+    vrid: Int = Field(ge=1, le=255)
     preferred: str | None = None
     """The node that holds this VIP when all are healthy; defaults to the highest priority."""
 
     _prefix = field_validator("address", mode="before")(_interface_with_prefix)
+    _usable = field_validator("address")(_usable_on_a_link)
 
 
 class Vrrp(Frozen):
     version: Literal[2, 3] = 3
-    advert_interval: float = Field(0.05, gt=0)
+    advert_interval: Float = Field(0.05, gt=0)
     """Seconds between adverts. A silent master is declared dead after 3 adverts plus skew."""
-    unicast: bool = True
+    unicast: Bool = True
     password: SecretStr | None = None
     """VRRPv2 PASS authentication (8 characters at most, sent in clear). Set it as a secret."""
-    preempt: bool = True
-    garp_master_refresh: int = Field(60, ge=0, le=3600)
-    script_user: str = Field("root", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
+    preempt: Bool = True
+    garp_master_refresh: Int = Field(60, ge=0, le=3600)
+    script_user: str = Field("root", pattern=USER_PATTERN)
 
 
 class Health(Frozen):
     """How nginx's health moves the VIP."""
 
-    weight: int = Field(0, ge=-254, le=254)
+    weight: Int = Field(0, ge=-254, le=254)
     """0 puts a node whose nginx is down in FAULT at once; non-zero shifts its priority instead."""
-    watch_interval_ms: int = Field(20, ge=5, le=1000)
+    watch_interval_ms: Int = Field(20, ge=5, le=1000)
     """How often the socket watcher looks for every pool's listening socket."""
-    check_interval: int = Field(1, ge=1, le=60)
+    check_interval: Int = Field(1, ge=1, le=60)
     """Seconds between runs of the backstop vrrp_script (keepalived 2.2.7 takes whole seconds)."""
-    fall: int = Field(1, ge=1, le=10)
-    rise: int = Field(1, ge=1, le=10)
+    fall: Int = Field(1, ge=1, le=10)
+    rise: Int = Field(1, ge=1, le=10)
 
 
 class Backend(Frozen):
     address: IPAddress
-    port: int = Field(ge=1, le=65535)
-    weight: int = Field(1, ge=1, le=100)
+    port: Int = Field(ge=1, le=65535)
+    weight: Int = Field(1, ge=1, le=100)
     """Capped at 100: large weights with `hash … consistent` cost memory in every worker."""
 
     @model_validator(mode="before")
@@ -98,8 +156,25 @@ class Backend(Frozen):
             value = {"endpoint": value}
         if isinstance(value, dict) and "endpoint" in value:
             rest = {k: v for k, v in value.items() if k != "endpoint"}
-            return {**split_endpoint(str(value["endpoint"])), **rest}
+            clash = sorted(set(rest) & {"address", "port"})
+            if clash:
+                raise ValueError(
+                    f"gives {' and '.join(clash)} beside endpoint; write the endpoint alone, e.g. 198.18.0.21:2055"
+                )
+            if not isinstance(value["endpoint"], str):
+                raise ValueError("endpoint must be a string IP:port, e.g. 198.18.0.21:2055")
+            return {**split_endpoint(value["endpoint"]), **rest}
         return value
+
+    _text = field_validator("address", mode="before")(_address_text)
+
+    @field_validator("address")
+    @classmethod
+    def _a_collector_address(cls, address: IPAddress) -> IPAddress:
+        if address.is_unspecified or address.is_multicast or address.is_loopback:
+            kind = "unspecified" if address.is_unspecified else "multicast" if address.is_multicast else "loopback"
+            raise ValueError(f"{address} is a {kind} address, not a collector's; give the collector's own address")
+        return address
 
     @property
     def endpoint(self) -> str:
@@ -118,9 +193,12 @@ def split_endpoint(endpoint: str) -> dict[str, Any]:
         raise ValueError(f"{endpoint!r} is not IP:port; write e.g. 198.18.0.21:2055 or [2001:db8::21]:2055")
     host = match["v6"] or match["host"]
     port = int(match["port"] or match["p"])
+    _no_zero_padding(host)
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
+        if re.fullmatch(r"[0-9.]+", host):
+            raise ValueError(f"{endpoint!r}: {host} is not an IPv4 address (four numbers 0-255)") from None
         raise ValueError(
             f"{endpoint!r} names a host; give a literal IP:port, because hashing over names "
             "is not stable across nodes (each node resolves and orders them on its own)"
@@ -132,21 +210,21 @@ class HealthCheck(Frozen):
     """How every node judges a pool's collectors (node_agent): a dead one is marked `down` in nginx,
     which moves exactly its exporters, each to one other collector."""
 
-    enabled: bool = True
-    interval: float = Field(0.2, ge=0.05, le=60)
+    enabled: Bool = True
+    interval: Float = Field(0.2, ge=0.05, le=60)
     """Seconds between probes of a collector host: an echo, and an empty datagram to one of its ports."""
-    timeout: float = Field(0.05, gt=0, le=10)
+    timeout: Float = Field(0.05, gt=0, le=10)
     """Seconds an echo waits for its reply; a miss is confirmed at once, `fall` misses in a row mark the host dead."""
-    fall: int = Field(2, ge=1, le=10)
-    rise: int = Field(2, ge=1, le=10)
-    hold_down: float = Field(5.0, ge=2, le=3600)
+    fall: Int = Field(2, ge=1, le=10)
+    rise: Int = Field(2, ge=1, le=10)
+    hold_down: Float = Field(5.0, ge=2, le=3600)
     """Seconds a returning collector must stay healthy before it takes its exporters back. At least 2:
     a collector host sends ICMP port unreachables at most once a second, so a shorter hold-down could
     miss a port that is still closed."""
     probe: Literal["udp", "icmp", "tcp", "http"] = "udp"
     """udp: echo + port (ICMP port unreachable = closed); icmp: echo only; tcp/http: echo + a connect
     or GET on `port` (a collector's own health endpoint, e.g. goflow2's :8080/__health)."""
-    port: int | None = Field(None, ge=1, le=65535)
+    port: Int | None = Field(None, ge=1, le=65535)
     path: str | None = None
 
 
@@ -154,21 +232,47 @@ class Pool(Frozen):
     name: str = Field(pattern=NAME_PATTERN)
     vip: IPAddress
     """The VIP address (without prefix) this pool listens on; one of `vips`."""
-    port: int = Field(ge=1, le=65535)
+    port: Int = Field(ge=1, le=65535)
     backends: Annotated[list[Backend], Field(min_length=1)]
-    hash_key: str = Field("$remote_addr", pattern=r"^(\$[a-z_]+|[A-Za-z0-9_.:-])+$")
-    session_timeout: int = Field(60, ge=1, le=3600)
+    hash_key: str = "$remote_addr"
+    """What `hash … consistent` keys on: nginx stream variables, optionally joined by `:`."""
+    session_timeout: Int = Field(60, ge=1, le=3600)
     """Seconds an idle exporter keeps its upstream session (and so its source port at the collector)."""
     source: Literal["none", "transparent"] = "none"
     """`transparent` makes collectors see the exporter's own IP:port instead of the node's."""
     health_check: HealthCheck = HealthCheck()
 
+    _vip_text = field_validator("vip", mode="before")(_address_text)
+
+    @field_validator("hash_key")
+    @classmethod
+    def _known_variables(cls, key: str) -> str:
+        unknown = [part for part in key.split(":") if part not in HASH_VARIABLES]
+        if not key or unknown:
+            raise ValueError(
+                f"uses {', '.join(map(repr, unknown)) or 'nothing'}; use nginx stream variables from "
+                f"{sorted(HASH_VARIABLES)} joined by ':', e.g. $remote_addr (one collector per exporter)"
+            )
+        return key
+
+
+HASH_VARIABLES = frozenset({"$remote_addr", "$binary_remote_addr", "$remote_port", "$server_addr", "$server_port"})
+
 
 class Tuning(Frozen):
     workers: int | Literal["auto"] = "auto"
-    worker_connections: int = Field(8192, ge=64, le=1048576)
+    """A master with no workers holds the sockets but forwards nothing, so at least 1."""
+    worker_connections: Int = Field(8192, ge=64, le=1048576)
     """Each exporter session holds two connections: one from the exporter, one to its collector."""
-    receive_buffer: int = Field(16 * 1024 * 1024, ge=65536, le=1 << 30)
+    receive_buffer: Int = Field(16 * 1024 * 1024, ge=65536, le=1 << 30)
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _workers(cls, value: Any) -> Any:
+        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1024):
+            return value
+        raise ValueError("is the number of nginx worker processes: auto (one per core) or 1 to 1024, without quotes")
+
     """Bytes of socket receive buffer per listening socket, to absorb bursts."""
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import jinja2
 
+from .complaints import COMPLAINT
 from .model import Node, Pool, Stack, host_port
 from .procnet import proc_net_local_address
 
@@ -237,7 +238,7 @@ def render_pool(stack: Stack, pool: Pool) -> dict[str, NodeFile]:
 def render_apply(node: Node, files: dict[str, NodeFile]) -> dict[str, NodeFile]:
     """The script that validates, installs and activates `files` (itself included) on `node`."""
     listed = sorted([*((path, f.mode) for path, f in files.items()), (PATHS.apply_script, 0o755)])
-    content = _render("apply.sh.j2", node=node, files=listed)
+    content = _render("apply.sh.j2", node=node, files=listed, complaint=COMPLAINT)
     return {PATHS.apply_script: NodeFile(content, 0o755)}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import runpy
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,8 +104,14 @@ def record(stack: str, config: dict[str, Any] | None = None, secrets: dict[str, 
     """Run `__main__.py` for `stack` (its stack file, or `config` instead) and return what it registered."""
     raw = stack_config(stack) if config is None else config
     secret_values = {"sshPrivateKey": SYNTH_PRIVATE_KEY, **(secrets or {})}
-    # Pulumi hands structured values to the program JSON-encoded, as the CLI does.
-    flat = {f"{PROJECT}:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
+    # Pulumi hands structured values to the program JSON-encoded, as the CLI does (which has no limit
+    # on the digits of a number it writes; Python's json does).
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        flat = {f"{PROJECT}:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
+    finally:
+        sys.set_int_max_str_digits(limit)
     flat.update({f"{PROJECT}:{k}": v for k, v in secret_values.items()})
     set_all_config(flat, [f"{PROJECT}:{k}" for k in secret_values])
     recording = Recording()

@@ -9,16 +9,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from core import complaints
 from core.model import Node, Stack
 from core.render import PATHS, render_node
 from lab.host import netns
 from lab.host.sandbox import run_in_node
 from runner.synth import write_tree
 
-# keepalived exits 0 while printing these; each one means a setting was dropped or is unsafe.
-COMPLAINT = re.compile(
-    r"SECURITY VIOLATION|Ignoring|Unknown keyword|WARNING|Warning|error|Error|emerg|Disabling|Truncating|invalid"
-)
+COMPLAINT = re.compile(complaints.COMPLAINT)
 
 
 @dataclass

@@ -106,7 +106,7 @@ def test_active_active_vips_prefer_different_nodes() -> None:
 
 
 def test_password_renders_only_with_vrrpv2_and_marks_the_file_secret() -> None:
-    the_stack = parse_stack(config(vrrp={"version": 2, "advertInterval": 1, "password": "s3cret"}))
+    the_stack = parse_stack(config(vrrp={"version": 2, "advertInterval": 1}), vrrp_password="s3cret")
     keepalived = render_node(the_stack, the_stack.nodes[0])[PATHS.keepalived_conf]
     assert "auth_pass s3cret" in keepalived.content
     assert keepalived.secret and keepalived.mode == 0o600

@@ -1,0 +1,470 @@
+"""Malformed stack configs, each with the key path its problem must name and a fragment of the fix
+the message must give. Both readers (the core's, and Pulumi's structured config through the program)
+are driven by this one table (tests/test_validation.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tests.base_config import BASE, config
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    raw: dict[str, Any]
+    path: str
+    fix: str
+    password: str | None = None
+    """The vrrpPassword secret, set apart from the stack file as a user sets it."""
+
+
+def _ipv6(**changes: Any) -> dict[str, Any]:
+    raw = {
+        **config(target="ssh"),
+        "nodes": [
+            {"name": "lb1", "address": "2001:db8::11/64", "priority": 150, "ssh": {"host": "2001:db8::11"}},
+            {"name": "lb2", "address": "2001:db8::12/64", "priority": 100, "ssh": {"host": "2001:db8::12"}},
+        ],
+        "vips": [{"address": "2001:db8::100/64", "vrid": 51}],
+        "pools": [{"name": "nf", "vip": "2001:db8::100", "port": 2055, "backends": ["[2001:db8::21]:2055"]}],
+    }
+    return {**raw, **changes}
+
+
+SSH = {"target": "ssh"}
+SSH_NODES = [{**n, "ssh": {"host": f"192.0.2.{11 + i}"}} for i, n in enumerate(BASE["nodes"])]
+
+# Every integer key refuses booleans, strings and fractions, naming the key.
+INTEGER_KEYS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "nodes[0].priority": lambda v: config(nodes__0__priority=v),
+    "vips[0].vrid": lambda v: config(vips__0__vrid=v),
+    "pools[0].port": lambda v: config(pools__0__port=v),
+    "pools[0].sessionTimeout": lambda v: config(pools__0__sessionTimeout=v),
+    "health.weight": lambda v: config(health={"weight": v}),
+    "tuning.workerConnections": lambda v: config(tuning={"workerConnections": v}),
+    "pools[0].healthCheck.fall": lambda v: config(pools__0__healthCheck={"fall": v}),
+}
+INTEGER_CASES = [
+    Case(f"{path} {label}", make(value), path, "whole number")
+    for path, make in INTEGER_KEYS.items()
+    for label, value in (("true", True), ("a string", "150"), ("a fraction", 1.5))
+]
+
+CASES: list[Case] = [
+    *INTEGER_CASES,
+    # nodes
+    Case("one node", config(nodes=[BASE["nodes"][0]]), "nodes", "at least two nodes"),
+    Case("no nodes key", {k: v for k, v in BASE.items() if k != "nodes"}, "nodes", "is required"),
+    Case("nodes not a list", config(nodes={"lb1": {}}), "nodes", "valid list"),
+    Case("duplicate name", config(nodes__1__name="lb1"), "nodes[1].name", "its own name"),
+    Case("name uppercase", config(nodes__0__name="LB1"), "nodes[0].name", "lowercase letters"),
+    Case("name too long", config(nodes__0__name="a" * 40), "nodes[0].name", "1 to 31"),
+    Case("name with space", config(nodes__0__name="lb 1"), "nodes[0].name", "starting with a letter"),
+    Case("duplicate address", config(nodes__1__address="198.18.0.11/24"), "nodes[1].address", "its own address"),
+    Case("address without prefix", config(nodes__0__address="198.18.0.11"), "nodes[0].address", "e.g. 198.18.0.11/24"),
+    Case("v6 address without prefix", config(nodes__0__address="2001:db8::11"), "nodes[0].address", "/64"),
+    Case("address /0", config(nodes__0__address="198.18.0.11/0"), "nodes[0].address", "/0 prefix"),
+    Case("network address", config(nodes__0__address="198.18.0.0/24"), "nodes[0].address", "network address"),
+    Case("broadcast address", config(nodes__0__address="198.18.0.255/24"), "nodes[0].address", "broadcast address"),
+    Case("zero-padded address", config(nodes__0__address="198.18.0.011/24"), "nodes[0].address", "198.18.0.11"),
+    Case("not an address", config(nodes__0__address="lb1.example/24"), "nodes[0].address", "IPv4 or IPv6"),
+    Case("prefixes disagree", config(nodes__1__address="198.18.0.12/25"), "nodes[1].address", "one prefix"),
+    Case("subnets disagree", config(nodes__1__address="198.19.0.12/24"), "nodes[1].address", "one subnet"),
+    Case("duplicate priority", config(nodes__1__priority=150), "nodes[1].priority", "its own priority"),
+    Case("priority 0", config(nodes__0__priority=0), "nodes[0].priority", "greater than or equal to 1"),
+    Case("priority 255", config(nodes__0__priority=255), "nodes[0].priority", "less than or equal to 254"),
+    Case("bad interface", config(nodes__0__interface="eth 0"), "nodes[0].interface", "e.g. eth0"),
+    Case("long interface", config(nodes__0__interface="a" * 16), "nodes[0].interface", "1 to 15"),
+    Case("node typo", config(nodes__0__priorty=150), "nodes[0].priorty", "did you mean 'priority'"),
+    Case("node typo lists keys", config(nodes__0__adress="x"), "nodes[0].adress", "valid keys: address"),
+    Case("mixed families", config(nodes__1__address="2001:db8::12/64"), "nodes", "mixes IPv4 and IPv6"),
+    Case(
+        "node missing priority",
+        config(nodes=[{"name": "a", "address": "198.18.0.11/24"}, BASE["nodes"][1]]),
+        "nodes[0].priority",
+        "is required",
+    ),
+    # ssh
+    Case("ssh target without ssh", config(target="ssh"), "nodes[0].ssh", "needs an ssh connection"),
+    Case(
+        "ssh blocks, no target",
+        {**{k: v for k, v in BASE.items() if k != "target"}, "nodes": SSH_NODES},
+        "target",
+        "set target: ssh",
+    ),
+    Case(
+        "empty ssh host",
+        {**config(**SSH), "nodes": [{**SSH_NODES[0], "ssh": {"host": ""}}, SSH_NODES[1]]},
+        "nodes[0].ssh.host",
+        "host name or address",
+    ),
+    Case(
+        "ssh host with port",
+        {**config(**SSH), "nodes": [{**SSH_NODES[0], "ssh": {"host": "lb-a:2222"}}, SSH_NODES[1]]},
+        "nodes[0].ssh.host",
+        "ssh.port",
+    ),
+    Case(
+        "ssh port 0",
+        {**config(**SSH), "nodes": [{**SSH_NODES[0], "ssh": {"host": "a", "port": 0}}, SSH_NODES[1]]},
+        "nodes[0].ssh.port",
+        "greater than or equal to 1",
+    ),
+    Case(
+        "ssh port string",
+        {**config(**SSH), "nodes": [{**SSH_NODES[0], "ssh": {"host": "a", "port": "22"}}, SSH_NODES[1]]},
+        "nodes[0].ssh.port",
+        "whole number",
+    ),
+    Case(
+        "ssh user bad",
+        {**config(**SSH), "nodes": [{**SSH_NODES[0], "ssh": {"host": "a", "user": "Root Admin"}}, SSH_NODES[1]]},
+        "nodes[0].ssh.user",
+        "user name",
+    ),
+    Case(
+        "ssh typo",
+        {**config(**SSH), "nodes": [{**SSH_NODES[0], "ssh": {"hots": "a"}}, SSH_NODES[1]]},
+        "nodes[0].ssh.hots",
+        "did you mean 'host'",
+    ),
+    # target
+    Case("unknown target", config(target="kubernetes"), "target", "'docker' or 'ssh'"),
+    Case("target a number", config(target=5), "target", "'docker' or 'ssh'"),
+    Case("docker node on the gateway", config(nodes__0__address="198.18.0.1/24"), "nodes[0].address", "gateway"),
+    Case("docker ipv6 nodes", _ipv6(target="docker"), "nodes[0].address", "IPv4 nodes only"),
+    # vips
+    Case("no vips", config(vips=[]), "vips", "at least 1 item"),
+    Case("vrid 0", config(vips__0__vrid=0), "vips[0].vrid", "greater than or equal to 1"),
+    Case("vrid 256", config(vips__0__vrid=256), "vips[0].vrid", "less than or equal to 255"),
+    Case(
+        "vrid reused",
+        config(vips=[{"address": "198.18.0.100/24", "vrid": 51}, {"address": "198.18.0.101/24", "vrid": 51}]),
+        "vips[1].vrid",
+        "its own VRID",
+    ),
+    Case(
+        "vip outside subnet", config(vips__0__address="198.19.5.1/24"), "vips[0].address", "outside node lb1's subnet"
+    ),
+    Case(
+        "vip is a node address", config(vips__0__address="198.18.0.12/24"), "vips[0].address", "node lb2's own address"
+    ),
+    Case("vip without prefix", config(vips__0__address="198.18.0.100"), "vips[0].address", "address/prefix"),
+    Case("vip network address", config(vips__0__address="198.18.0.0/24"), "vips[0].address", "network address"),
+    Case("vip prefix differs", config(vips__0__address="198.18.0.100/25"), "vips[0].address", "same prefix"),
+    Case("vip /0", config(vips__0__address="198.18.0.100/0"), "vips[0].address", "/0 prefix"),
+    Case(
+        "vip twice",
+        config(vips=[{"address": "198.18.0.100/24", "vrid": 51}, {"address": "198.18.0.100/24", "vrid": 52}]),
+        "vips[1].address",
+        "declared more than once",
+    ),
+    Case("preferred unknown", config(vips__0__preferred="lb9"), "vips[0].preferred", "is not a node"),
+    Case("vip typo", config(vips__0__prefered="lb1"), "vips[0].prefered", "did you mean 'preferred'"),
+    Case("vip missing vrid", config(vips=[{"address": "198.18.0.100/24"}]), "vips[0].vrid", "is required"),
+    # vrrp
+    Case(
+        "v2 fractional advert",
+        config(vrrp={"version": 2, "advertInterval": 0.5}),
+        "vrrp.advertInterval",
+        "whole seconds",
+    ),
+    Case(
+        "v2 infinite advert",
+        config(vrrp={"version": 2, "advertInterval": float("inf")}),
+        "vrrp.advertInterval",
+        "finite",
+    ),
+    Case("advert NaN", config(vrrp={"advertInterval": float("nan")}), "vrrp.advertInterval", "finite"),
+    Case(
+        "v3 advert too small",
+        config(vrrp={"version": 3, "advertInterval": 0.001}),
+        "vrrp.advertInterval",
+        "centiseconds",
+    ),
+    Case(
+        "v3 advert too large", config(vrrp={"version": 3, "advertInterval": 41}), "vrrp.advertInterval", "centiseconds"
+    ),
+    Case("advert negative", config(vrrp={"advertInterval": -1}), "vrrp.advertInterval", "greater than 0"),
+    Case("advert string", config(vrrp={"advertInterval": "0.05"}), "vrrp.advertInterval", "a number"),
+    Case("advert bool", config(vrrp={"advertInterval": True}), "vrrp.advertInterval", "a number"),
+    Case("version string", config(vrrp={"version": "3"}), "vrrp.version", "number 3 without quotes"),
+    Case("version 4", config(vrrp={"version": 4}), "vrrp.version", "2 or 3"),
+    Case("unicast string", config(vrrp={"unicast": "yes"}), "vrrp.unicast", "true or false"),
+    Case("preempt number", config(vrrp={"preempt": 1}), "vrrp.preempt", "true or false"),
+    Case(
+        "garp refresh huge", config(vrrp={"garpMasterRefresh": 10**30}), "vrrp.garpMasterRefresh", "less than or equal"
+    ),
+    Case("huge integer", config(nodes__0__priority=10**5000), "nodes[0].priority", "less than or equal to 254"),
+    Case("script user bad", config(vrrp={"scriptUser": "Bad User"}), "vrrp.scriptUser", "user name"),
+    Case("vrrp typo", config(vrrp={"advertInt": 1}), "vrrp.advertInt", "did you mean 'advertInterval'"),
+    Case("vrrp typo lists keys", config(vrrp={"advertInt": 1}), "vrrp.advertInt", "valid keys: advertInterval"),
+    Case("vrrp a list", config(vrrp=[3]), "vrrp", "valid dictionary"),
+    Case("vrrp a list with a password", config(vrrp=[3]), "vrrp", "valid dictionary", password="s3cret"),
+    Case(
+        "password in the stack file",
+        config(vrrp={"version": 2, "advertInterval": 1, "password": "s3cret"}),
+        "vrrp.password",
+        "pulumi config set --secret vrrpPassword",
+    ),
+    Case(
+        "password too long",
+        config(vrrp={"version": 2, "advertInterval": 1}),
+        "vrrp.password",
+        "at most 8",
+        password="123456789",
+    ),
+    Case(
+        "password with v3",
+        config(vrrp={"version": 3}),
+        "vrrp.password",
+        "VRRPv3 has no authentication",
+        password="secret",
+    ),
+    Case(
+        "password with space",
+        config(vrrp={"version": 2, "advertInterval": 1}),
+        "vrrp.password",
+        "without spaces",
+        password="a b",
+    ),
+    Case(
+        "password with newline",
+        config(vrrp={"version": 2, "advertInterval": 1}),
+        "vrrp.password",
+        "printable",
+        password="ab\n}",
+    ),
+    Case(
+        "password with quote",
+        config(vrrp={"version": 2, "advertInterval": 1}),
+        "vrrp.password",
+        "quotes",
+        password='a"b',
+    ),
+    Case(
+        "password empty", config(vrrp={"version": 2, "advertInterval": 1}), "vrrp.password", "use 1 to 8", password=""
+    ),
+    Case("ipv6 with vrrpv2", _ipv6(vrrp={"version": 2, "advertInterval": 1}), "vrrp.version", "IPv4 only"),
+    # health (nginx socket watcher)
+    Case("weight within the priority gap", config(health={"weight": -20}), "health.weight", "priority gap"),
+    Case("weight lifts past 254", config(health={"weight": 150}), "health.weight", "past 254"),
+    Case(
+        "watch interval too fast",
+        config(health={"watchIntervalMs": 1}),
+        "health.watchIntervalMs",
+        "greater than or equal to 5",
+    ),
+    Case("check interval 0", config(health={"checkInterval": 0}), "health.checkInterval", "greater than or equal to 1"),
+    Case("health typo", config(health={"wieght": 0}), "health.wieght", "did you mean 'weight'"),
+    # pools
+    Case("no pools", config(pools=[]), "pools", "at least 1 item"),
+    Case("port 0", config(pools__0__port=0), "pools[0].port", "greater than or equal to 1"),
+    Case("port 65536", config(pools__0__port=65536), "pools[0].port", "less than or equal to 65535"),
+    Case("pool name bad", config(pools__0__name="NetFlow"), "pools[0].name", "lowercase letters"),
+    Case(
+        "pool name reused",
+        config(pools=[BASE["pools"][0], {**BASE["pools"][0], "port": 2056}]),
+        "pools[1].name",
+        "more than one pool",
+    ),
+    Case(
+        "two pools on one vip:port",
+        config(pools=[BASE["pools"][0], {**BASE["pools"][0], "name": "other"}]),
+        "pools[1].port",
+        "already listens on 198.18.0.100:2055",
+    ),
+    Case("pool on unknown vip", config(pools__0__vip="198.18.0.200"), "pools[0].vip", "not a declared VIP"),
+    Case("pool vip with prefix", config(pools__0__vip="198.18.0.100/24"), "pools[0].vip", "IPv4 or IPv6 address"),
+    Case("pool without backends", config(pools__0__backends=[]), "pools[0].backends", "at least 1 item"),
+    Case("pool typo", config(pools__0__backend=["198.18.0.21:2055"]), "pools[0].backend", "did you mean 'backends'"),
+    Case(
+        "pool missing port",
+        config(pools=[{k: v for k, v in BASE["pools"][0].items() if k != "port"}]),
+        "pools[0].port",
+        "is required",
+    ),
+    Case(
+        "session timeout 0", config(pools__0__sessionTimeout=0), "pools[0].sessionTimeout", "greater than or equal to 1"
+    ),
+    Case("source bad", config(pools__0__source="spoof"), "pools[0].source", "'none' or 'transparent'"),
+    Case("hash key typo", config(pools__0__hashKey="$remote_adr"), "pools[0].hashKey", "$remote_addr"),
+    Case("hash key free text", config(pools__0__hashKey="ip"), "pools[0].hashKey", "nginx stream variables"),
+    Case("hash key empty", config(pools__0__hashKey=""), "pools[0].hashKey", "nginx stream variables"),
+    Case(
+        "transparent across families",
+        config(pools__0__source="transparent", pools__0__backends=["[2001:db8::21]:2055"]),
+        "pools[0].backends[0]",
+        "address family",
+    ),
+    # backends
+    Case(
+        "backend hostname", config(pools__0__backends=["collector-1:2055"]), "pools[0].backends[0]", "literal IP:port"
+    ),
+    Case("backend without port", config(pools__0__backends=["198.18.0.21"]), "pools[0].backends[0]", "is not IP:port"),
+    Case(
+        "backend zero-padded", config(pools__0__backends=["198.18.0.021:2055"]), "pools[0].backends[0]", "198.18.0.21"
+    ),
+    Case(
+        "backend bad octet",
+        config(pools__0__backends=["198.18.0.300:2055"]),
+        "pools[0].backends[0]",
+        "four numbers 0-255",
+    ),
+    Case("backend port 70000", config(pools__0__backends=["198.18.0.21:70000"]), "pools[0].backends[0].port", "65535"),
+    Case(
+        "backend port 0",
+        config(pools__0__backends=["198.18.0.21:0"]),
+        "pools[0].backends[0].port",
+        "greater than or equal to 1",
+    ),
+    Case(
+        "backend unspecified",
+        config(pools__0__backends=["0.0.0.0:2055"]),
+        "pools[0].backends[0].address",
+        "unspecified",
+    ),
+    Case(
+        "backend multicast", config(pools__0__backends=["239.1.1.1:2055"]), "pools[0].backends[0].address", "multicast"
+    ),
+    Case("backend loopback", config(pools__0__backends=["127.0.0.1:2055"]), "pools[0].backends[0].address", "loopback"),
+    Case(
+        "backend twice",
+        config(pools__0__backends=["198.18.0.21:2055", "198.18.0.21:2055"]),
+        "pools[0].backends[1]",
+        "raise its weight",
+    ),
+    Case(
+        "backend is a node",
+        config(pools__0__backends=["198.18.0.11:2055"]),
+        "pools[0].backends[0]",
+        "load-balancer address",
+    ),
+    Case(
+        "backend is the vip",
+        config(pools__0__backends=["198.18.0.100:2055"]),
+        "pools[0].backends[0]",
+        "load-balancer address",
+    ),
+    Case(
+        "endpoint and port",
+        config(pools__0__backends=[{"endpoint": "198.18.0.21:2055", "port": 9}]),
+        "pools[0].backends[0]",
+        "beside endpoint",
+    ),
+    Case("endpoint not a string", config(pools__0__backends=[{"endpoint": 2055}]), "pools[0].backends[0]", "IP:port"),
+    Case(
+        "backend weight 0",
+        config(pools__0__backends=[{"endpoint": "198.18.0.21:2055", "weight": 0}]),
+        "pools[0].backends[0].weight",
+        "greater than or equal to 1",
+    ),
+    Case(
+        "backend weight 101",
+        config(pools__0__backends=[{"endpoint": "198.18.0.21:2055", "weight": 101}]),
+        "pools[0].backends[0].weight",
+        "less than or equal to 100",
+    ),
+    Case(
+        "backend weight bool",
+        config(pools__0__backends=[{"endpoint": "198.18.0.21:2055", "weight": True}]),
+        "pools[0].backends[0].weight",
+        "whole number",
+    ),
+    Case(
+        "backend typo",
+        config(pools__0__backends=[{"endpoint": "198.18.0.21:2055", "wieght": 2}]),
+        "pools[0].backends[0].wieght",
+        "did you mean 'weight'",
+    ),
+    Case("backend a number", config(pools__0__backends=[2055]), "pools[0].backends[0]", "valid dictionary"),
+    # collector health checks
+    Case(
+        "check interval too fast",
+        config(pools__0__healthCheck={"interval": 0.01}),
+        "pools[0].healthCheck.interval",
+        "greater than or equal to 0.05",
+    ),
+    Case(
+        "check timeout >= interval",
+        config(pools__0__healthCheck={"interval": 0.1, "timeout": 0.1}),
+        "pools[0].healthCheck.timeout",
+        "shorter than interval",
+    ),
+    Case(
+        "check hold-down too short",
+        config(pools__0__healthCheck={"holdDown": 1}),
+        "pools[0].healthCheck.holdDown",
+        "greater than or equal to 2",
+    ),
+    Case("check probe unknown", config(pools__0__healthCheck={"probe": "ping"}), "pools[0].healthCheck.probe", "'udp'"),
+    Case(
+        "check tcp without port",
+        config(pools__0__healthCheck={"probe": "tcp"}),
+        "pools[0].healthCheck.port",
+        "e.g. 8080",
+    ),
+    Case(
+        "check port without tcp",
+        config(pools__0__healthCheck={"port": 8080}),
+        "pools[0].healthCheck.port",
+        "only by probe tcp or http",
+    ),
+    Case(
+        "check path without http",
+        config(pools__0__healthCheck={"probe": "tcp", "port": 8080, "path": "/h"}),
+        "pools[0].healthCheck.path",
+        "only with probe http",
+    ),
+    Case(
+        "check path relative",
+        config(pools__0__healthCheck={"probe": "http", "port": 8080, "path": "health"}),
+        "pools[0].healthCheck.path",
+        "such as /__health",
+    ),
+    Case(
+        "check enabled string",
+        config(pools__0__healthCheck={"enabled": "no"}),
+        "pools[0].healthCheck.enabled",
+        "true or false",
+    ),
+    Case(
+        "check typo",
+        config(pools__0__healthCheck={"holddown": 5}),
+        "pools[0].healthCheck.holddown",
+        "did you mean 'holdDown'",
+    ),
+    # tuning
+    Case("workers 0", config(tuning={"workers": 0}), "tuning.workers", "1 to 1024"),
+    Case("workers string", config(tuning={"workers": "4"}), "tuning.workers", "auto (one per core) or 1 to 1024"),
+    Case(
+        "worker connections small",
+        config(tuning={"workerConnections": 10}),
+        "tuning.workerConnections",
+        "greater than or equal to 64",
+    ),
+    Case(
+        "receive buffer small",
+        config(tuning={"receiveBuffer": 1}),
+        "tuning.receiveBuffer",
+        "greater than or equal to 65536",
+    ),
+    Case("tuning typo", config(tuning={"worker": 2}), "tuning.worker", "did you mean 'workers'"),
+    # top level
+    Case("top-level typo", {**BASE, "tunning": {"workers": 2}}, "tunning", "did you mean 'tuning'"),
+    Case("top-level unknown", {**BASE, "colour": "blue"}, "colour", "valid keys: health, nodes, pools, target"),
+]
+CASES += [
+    Case("node address a number", config(nodes__0__address=5), "nodes[0].address", "write it as text"),
+    Case("node address true", config(nodes__0__address=True), "nodes[0].address", "write it as text"),
+    Case("pool vip a number", config(pools__0__vip=3323068516), "pools[0].vip", "write it as text"),
+    Case(
+        "backend address a number",
+        config(pools__0__backends=[{"address": 1, "port": 2055}]),
+        "pools[0].backends[0].address",
+        "write it as text",
+    ),
+]
