@@ -190,11 +190,14 @@ class Agent:
             if pools.marked_down(text) != down:
                 changes[pool.file] = pools.mark_down(text, down)
         if changes:
+            started = time.monotonic_ns()
             problem = pools.apply(changes)
+            took = f"{(time.monotonic_ns() - started) / 1e6:.0f} ms"
+            names = ", ".join(sorted(Path(p).stem for p in changes))
             report.log(
-                f"nginx refused the change, nothing changed: {problem}"
+                f"nginx refused the change ({took}), nothing changed: {problem}"
                 if problem
-                else f"nginx reloaded with {', '.join(sorted(Path(p).stem for p in changes))} re-marked"
+                else f"pools {names} re-marked, judged by nginx -t and reloaded in {took}"
             )
 
     def _report(self, now: int) -> None:

@@ -59,6 +59,8 @@ class TrialReport:
     flows: list[FlowResult]
     rehomed_ms: list[float] = field(default_factory=list)
     """Collector scenarios: per moved flow, from the event to its first datagram at its new collector."""
+    verdict_ms: dict[str, float] = field(default_factory=dict)
+    """Collector scenarios: per node, from the event to its health agent's verdict on the lost collector."""
     nodes_disagreed_ms: float | None = None
     """Collector scenarios: between the first and the last node's verdict on the lost collector."""
 

@@ -59,7 +59,7 @@ def run_trial(
     after = holders(state)
     healthy = {n.name: all(daemons(n).get(name, 0) > 0 for name in ("nginx", "keepalived")) for n in state.nodes}
     events = list(ctx.events)  # putting the lab back is not part of the trial
-    disagreed = _disagreement(state, ctx, events[0][0]) if scenario.collector and events else None
+    verdicts = _verdicts(state, ctx, events[0][0]) if scenario.collector and events else {}
     scenario.restore(ctx)
 
     sent = [
@@ -98,7 +98,10 @@ def run_trial(
         checks=judge(state, scenario, ctx, traffic, after, healthy) | _collector_checks(scenario, flows, set(moves)),
         flows=flows,
         rehomed_ms=sorted(ms for ms in moves.values() if ms is not None),
-        nodes_disagreed_ms=disagreed,
+        verdict_ms=verdicts,
+        nodes_disagreed_ms=(
+            round(max(verdicts.values()) - min(verdicts.values()), 1) if len(verdicts) == len(state.nodes) else None
+        ),
     )
     window = traffic.blackout_window_ns
     picture = Picture(
@@ -181,21 +184,20 @@ def _moves(scenario: Scenario, ctx: Context, delivered: list[Delivery], event_ns
     return rehomed(delivered, lost, event_ns, back=scenario.collector == "returns")
 
 
-def _disagreement(state: LabState, ctx: Context, event_ns: int) -> float | None:
-    """ms between the first and the last node's verdict on the lost collector after the event; None
-    when some node never changed its mind (a partition: only the cut-off node should)."""
+def _verdicts(state: LabState, ctx: Context, event_ns: int) -> dict[str, float]:
+    """Per node, ms from the event to its agent's first verdict on the lost collector (nodes that
+    never changed their mind are left out: in a partition only the cut-off node should)."""
     lost = str(ctx.observations["lost_backend"])
-    firsts = []
+    verdicts = {}
     for node in state.nodes:
         changes = [
             int(t["at_ns"])
             for t in health_view(node).get("transitions", [])
             if str(t["backend"]).rpartition(":")[0] == lost and int(t["at_ns"]) >= event_ns
         ]
-        if not changes:
-            return None
-        firsts.append(min(changes))
-    return round((max(firsts) - min(firsts)) / 1e6, 1)
+        if changes:
+            verdicts[node.name] = round((min(changes) - event_ns) / 1e6, 1)
+    return verdicts
 
 
 def _start_exporters(
