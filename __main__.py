@@ -10,6 +10,7 @@ import pulumi
 from components.collector_health import CollectorHealth
 from components.docker_host import DockerHost
 from components.docker_site import DockerSite
+from components.kernel_plane import KernelPlane
 from components.lb_node import LbNode
 from components.nginx_udp_pool import NginxUdpPool
 from components.ssh_host import SshHost
@@ -29,7 +30,11 @@ else:
     hosts = {node.name: SshHost(node.name, {"node": node, "private_key": private_key}) for node in stack.nodes}
 
 vrrp = VrrpPair(f"{project}-vrrp", {"stack": stack, "hosts": hosts})
-pools = {pool.name: NginxUdpPool(pool.name, {"stack": stack, "pool": pool, "hosts": hosts}) for pool in stack.pools}
+pools = {
+    pool.name: NginxUdpPool(pool.name, {"stack": stack, "pool": pool, "hosts": hosts})
+    for pool in stack.pools_on("nginx")
+}
+kernel = KernelPlane(f"{project}-kernel", {"stack": stack, "hosts": hosts})
 health = CollectorHealth(f"{project}-health", {"stack": stack, "hosts": hosts})
 
 # One node at a time, lowest priority first: the backups take a change before the master does, and a
@@ -46,11 +51,13 @@ for node in sorted(stack.nodes, key=lambda n: n.priority):
             "files": {
                 **vrrp.files[node.name],
                 **health.files[node.name],
+                **kernel.files[node.name],
                 **{path: f for pool in pools.values() for path, f in pool.files.items()},
             },
             "staged": [
                 *vrrp.staged[node.name],
                 *health.staged[node.name],
+                *kernel.staged[node.name],
                 *(upload for pool in pools.values() for upload in pool.staged[node.name]),
             ],
             "after": rollout,
@@ -59,7 +66,10 @@ for node in sorted(stack.nodes, key=lambda n: n.priority):
     rollout = [nodes[node.name].activated]
 
 pulumi.export("vips", vrrp.vips)
-pulumi.export("endpoints", {name: pool.endpoint for name, pool in pools.items()})
+pulumi.export(
+    "endpoints",
+    kernel.endpoints.apply(lambda kernel_pools: {**kernel_pools, **{n: p.endpoint for n, p in pools.items()}}),
+)
 pulumi.export(
     "nodes",
     vrrp.initial_roles.apply(

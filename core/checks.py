@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
+from node_agent.slots import MAX_SLOTS, SLOTS_PER_WEIGHT
+
 from .errors import Problem
 from .model import Stack
 
@@ -19,6 +21,7 @@ def check_stack(stack: Stack) -> list[Problem]:
         *_health(stack),
         *_pools(stack),
         *_health_checks(stack),
+        *_kernel_pools(stack),
     ]
 
 
@@ -177,6 +180,43 @@ def _health(stack: Stack) -> Check:
             weight,
             f"would lift priority {top} past 254; lower the weight or the node priorities",
         )
+
+
+KERNEL_HASH_KEYS = ("$remote_addr", "$remote_addr:$remote_port")
+
+
+def _kernel_pools(stack: Stack) -> Check:
+    """What nftables' stateless rewrite can do: hash the exporter's address (and port), keep it."""
+    for i, pool in enumerate(stack.pools):
+        if pool.data_plane != "kernel":
+            continue
+        key = f"pools[{i}]"
+        if pool.source != "none":
+            yield Problem(
+                f"{key}.source",
+                pool.source,
+                "the kernel plane always keeps the exporter's address (collectors see it as the sender); remove source",
+            )
+        if pool.hash_key not in KERNEL_HASH_KEYS:
+            yield Problem(
+                f"{key}.hashKey", pool.hash_key, f"the kernel plane hashes one of {list(KERNEL_HASH_KEYS)}; use one"
+            )
+        total = sum(b.weight for b in pool.backends)
+        if total > MAX_SLOTS // SLOTS_PER_WEIGHT:
+            yield Problem(
+                f"{key}.backends",
+                f"total weight {total}",
+                f"the kernel plane's slot table holds total weight {MAX_SLOTS // SLOTS_PER_WEIGHT} at most; "
+                "lower the weights",
+            )
+        for j, backend in enumerate(pool.backends):
+            if backend.address.version != pool.vip.version:
+                yield Problem(
+                    f"{key}.backends[{j}]",
+                    backend.endpoint,
+                    "the kernel plane rewrites the destination in place, so every backend must be in the "
+                    "VIP's address family; use dataPlane nginx for mixed families",
+                )
 
 
 def _health_checks(stack: Stack) -> Check:

@@ -7,9 +7,19 @@ import shlex
 from .render import PATHS
 
 # Debian/Ubuntu and RHEL-family names for the same packages.
-# python3 runs the collector-health agent (node_agent, stdlib only); util-linux's unshare validates.
-APT_PACKAGES = ("nginx-light", "libnginx-mod-stream", "keepalived", "iproute2", "procps", "python3", "util-linux")
-DNF_PACKAGES = ("nginx", "nginx-mod-stream", "keepalived", "iproute", "procps-ng", "python3", "util-linux")
+# python3 runs the collector-health agent (node_agent, stdlib only); util-linux's unshare validates;
+# nftables is the kernel data plane.
+APT_PACKAGES = (
+    "nginx-light",
+    "libnginx-mod-stream",
+    "keepalived",
+    "iproute2",
+    "procps",
+    "python3",
+    "util-linux",
+    "nftables",
+)
+DNF_PACKAGES = ("nginx", "nginx-mod-stream", "keepalived", "iproute", "procps-ng", "python3", "util-linux", "nftables")
 
 
 def install_command() -> str:

@@ -241,6 +241,10 @@ class Pool(Frozen):
     source: Literal["none", "transparent"] = "none"
     """`transparent` makes collectors see the exporter's own IP:port instead of the node's."""
     health_check: HealthCheck = HealthCheck()
+    data_plane: Literal["nginx", "kernel"] = "nginx"
+    """nginx: the stream module proxies each datagram (collectors see the node's address unless
+    `source: transparent`). kernel: nftables rewrites each datagram's destination to the exporter's
+    collector and forwards it, statelessly: collectors see the exporter's own address and port."""
 
     _vip_text = field_validator("vip", mode="before")(_address_text)
 
@@ -309,6 +313,9 @@ class Stack(Frozen):
             }
             for vip in self.vips
         }
+
+    def pools_on(self, plane: str) -> list[Pool]:
+        return [pool for pool in self.pools if pool.data_plane == plane]
 
     def vip_for(self, pool: Pool) -> Vip:
         return next(vip for vip in self.vips if vip.address.ip == pool.vip)

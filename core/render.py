@@ -11,6 +11,8 @@ from typing import Any
 
 import jinja2
 
+from node_agent import slots
+
 from .complaints import COMPLAINT
 from .model import Node, Pool, Stack, host_port
 from .procnet import proc_net_local_address
@@ -39,6 +41,9 @@ class Paths:
     nginx_pid: str = "/run/nginx.pid"
     nginx_error_log: str = "/var/log/nginx/error.log"
     health_config: str = "/etc/ha-udp-lb/health.json"
+    kernel_ruleset: str = "/etc/ha-udp-lb/kernel.nft"
+    kernel_table: str = "ha_udp_lb"
+    """The one nftables table (family inet) the project owns; nobody else's rules are touched."""
     agent_dir: str = "/usr/lib/ha-udp-lb"
     """Holds the `node_agent` package: python3 -m node_agent with this on PYTHONPATH."""
     metrics: str = "/var/lib/prometheus/node-exporter/ha-udp-lb.prom"
@@ -138,8 +143,8 @@ def _render(template: str, **context: Any) -> str:
 def render_node(stack: Stack, node: Node) -> dict[str, NodeFile]:
     """Every file `node` needs, keyed by its absolute path. Same stack in, same bytes out."""
     files = {**render_vrrp(stack, node), **render_nginx(stack, node), **render_health(stack, node)}
-    files |= render_entrypoint(stack, node)
-    for pool in stack.pools:
+    files |= render_entrypoint(stack, node) | render_kernel(stack, node)
+    for pool in stack.pools_on("nginx"):
         files.update(render_pool(stack, pool))
     return {**files, **render_apply(node, files)}
 
@@ -167,7 +172,8 @@ def render_vrrp(stack: Stack, node: Node) -> dict[str, NodeFile]:
         PATHS.health_script: NodeFile(
             _render(
                 "nginx-health.sh.j2",
-                sockets=sorted({proc_net_local_address(p.vip, p.port) for p in stack.pools}),
+                sockets=sorted({proc_net_local_address(p.vip, p.port) for p in stack.pools_on("nginx")}),
+                kernel_table=PATHS.kernel_table if stack.pools_on("kernel") else "",
                 watch_seconds=f"{stack.health.watch_interval_ms / 1000:.3f}",
                 vrrp_addresses=[f"{vip.address} dev {node.interface}" for vip in stack.vips],
                 **common,
@@ -177,7 +183,14 @@ def render_vrrp(stack: Stack, node: Node) -> dict[str, NodeFile]:
         PATHS.loopback_script: NodeFile(
             _render("loopback-vips.sh.j2", vips=[vip.address.ip for vip in stack.vips], **common), 0o755
         ),
-        PATHS.sysctl: NodeFile(_render("sysctl.conf.j2", **common), 0o644),
+        PATHS.sysctl: NodeFile(
+            _render(
+                "sysctl.conf.j2",
+                forward={p.vip.version for p in stack.pools_on("kernel")},
+                **common,
+            ),
+            0o644,
+        ),
         PATHS.watch_unit: NodeFile(_render("nginx-watch.service.j2", **common), 0o644),
         PATHS.loopback_unit: NodeFile(_render("loopback-vips.service.j2", **common), 0o644),
     }
@@ -192,11 +205,12 @@ def render_health(stack: Stack, node: Node) -> dict[str, NodeFile]:
         "pools": [
             {
                 "name": pool.name,
-                "file": PATHS.pool_file(pool),
+                "file": PATHS.pool_file(pool) if pool.data_plane == "nginx" else None,
                 "backends": [
                     {"endpoint": b.endpoint, "address": str(b.address), "port": b.port} for b in pool.backends
                 ],
                 "check": pool.health_check.model_dump(exclude={"enabled"}),
+                "kernel": _kernel_settings(pool) if pool.data_plane == "kernel" else None,
             }
             for pool in stack.pools
             if pool.health_check.enabled
@@ -210,9 +224,61 @@ def render_health(stack: Stack, node: Node) -> dict[str, NodeFile]:
     }
 
 
+def _kernel_settings(pool: Pool) -> dict[str, Any]:
+    """What the agent needs to recompute the pool's slot maps (node_agent.kernel.KernelPool)."""
+    weights = [b.weight for b in pool.backends]
+    return {
+        "table": PATHS.kernel_table,
+        "id": kernel_id(pool),
+        "ruleset": PATHS.kernel_ruleset,
+        "weights": weights,
+        "size": slots.table_size(weights),
+    }
+
+
 def render_nginx(stack: Stack, node: Node) -> dict[str, NodeFile]:
     """nginx's main file: workers, limits, and the include of every pool file."""
     return {PATHS.nginx_conf: NodeFile(_render("nginx.conf.j2", **_common(stack, node)), 0o644)}
+
+
+def render_kernel(stack: Stack, node: Node) -> dict[str, NodeFile]:
+    """The kernel data plane's nftables table, when any pool uses it."""
+    pools = stack.pools_on("kernel")
+    if not pools:
+        return {}
+    content = _render("kernel.nft.j2", table=PATHS.kernel_table, pools=[kernel_pool(p) for p in pools], node=node)
+    return {PATHS.kernel_ruleset: NodeFile(content, 0o644)}
+
+
+def kernel_pool(pool: Pool) -> dict[str, Any]:
+    """What the ruleset says of one pool: its maps filled for every collector healthy."""
+    endpoints, weights = [b.endpoint for b in pool.backends], [b.weight for b in pool.backends]
+    size = slots.table_size(weights)
+    base = slots.base_table(endpoints, weights, size)
+    family = "ip" if pool.vip.version == 4 else "ip6"
+
+    def lines(values: list[str]) -> list[str]:
+        entries = [f"{slot} : {value}," for slot, value in enumerate(values)]
+        return [" ".join(entries[i : i + 8]) for i in range(0, len(entries), 8)]
+
+    return {
+        "name": pool.name,
+        "id": kernel_id(pool),
+        "vip": pool.vip,
+        "port": pool.port,
+        "family": family,
+        "size": size,
+        "seed": f"0x{slots.seed(pool.name):08x}",
+        "key": f"{family} saddr" + (" . udp sport" if pool.hash_key.endswith("$remote_port") else ""),
+        "backends": pool.backends,
+        "addr_lines": lines([str(pool.backends[b].address) for b in base]),
+        "port_lines": lines([str(pool.backends[b].port) for b in base]),
+    }
+
+
+def kernel_id(pool: Pool) -> str:
+    """The pool's name as nftables spells its maps and counters."""
+    return "p_" + pool.name.replace("-", "_")
 
 
 def render_entrypoint(stack: Stack, node: Node) -> dict[str, NodeFile]:
@@ -238,7 +304,8 @@ def render_pool(stack: Stack, pool: Pool) -> dict[str, NodeFile]:
 def render_apply(node: Node, files: dict[str, NodeFile]) -> dict[str, NodeFile]:
     """The script that validates, installs and activates `files` (itself included) on `node`."""
     listed = sorted([*((path, f.mode) for path, f in files.items()), (PATHS.apply_script, 0o755)])
-    content = _render("apply.sh.j2", node=node, files=listed, complaint=COMPLAINT)
+    kernel = PATHS.kernel_ruleset in files
+    content = _render("apply.sh.j2", node=node, files=listed, complaint=COMPLAINT, kernel=kernel)
     return {PATHS.apply_script: NodeFile(content, 0o755)}
 
 

@@ -8,9 +8,9 @@ import json
 import sys
 from pathlib import Path
 
-from . import pools
-from .agent import load
-from .judge import usable
+from . import kernel, pools
+from .agent import load, pool_configs, slot_changes
+from .judge import Verdict, usable
 from .report import load_views
 
 
@@ -24,12 +24,19 @@ def main(argv: list[str]) -> int:
         return 0
     config = json.loads(Path(config_path).read_text())
     views = load_views(config["state"])
-    for pool in config["pools"]:
-        view = views.get(pool["name"])
-        if view:
-            down = set(view) - usable(view)
-            path = Path(pool["file"])
-            path.write_text(pools.mark_down(path.read_text(), down))
+    configs = pool_configs(config)
+    for pool in configs:
+        view = views.get(pool.name)
+        if view and pool.file:
+            path = Path(pool.file)
+            path.write_text(pools.mark_down(path.read_text(), set(view) - usable(view)))
+    # The slot maps were just loaded with every collector healthy (the ruleset file).
+    known = {p.name: views.get(p.name) or {b: Verdict(True, 0, "") for b in p.backends} for p in configs}
+    commands = slot_changes(configs, known, {})
+    problem = kernel.run(commands) if commands else None
+    if problem:
+        print(f"ha-udp-lb health: nft refused the last known slots: {problem}", file=sys.stderr)
+        return 1
     return 0
 
 

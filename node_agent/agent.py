@@ -10,9 +10,11 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from . import pools, report
+from . import kernel, pools, report
 from .judge import Check, HostEvidence, Verdict, judge, usable
+from .kernel import KernelPool
 from .probes import EchoReply, PortUnreachable, Wire
 
 BURST_GAP_NS = 1_000_000_000
@@ -42,25 +44,45 @@ class Host:
 @dataclass
 class PoolConfig:
     name: str
-    file: str
+    file: str | None
+    """nginx plane: the pool file whose servers get marked down."""
+    kernel: KernelPool | None
+    """kernel plane: the slot maps that get swapped."""
     backends: dict[str, tuple[str, int]]
     """Endpoint → (address, port)."""
     check: Check
 
 
+def pool_configs(config: dict[str, Any]) -> list[PoolConfig]:
+    pools = []
+    for p in config["pools"]:
+        backends = {b["endpoint"]: (b["address"], b["port"]) for b in p["backends"]}
+        slots = None
+        if p.get("kernel"):
+            k = p["kernel"]
+            listed = [(endpoint, address, port) for endpoint, (address, port) in backends.items()]
+            slots = KernelPool(k["table"], k["id"], k["ruleset"], listed, k["weights"], k["size"])
+        pools.append(PoolConfig(p["name"], p["file"], slots, backends, Check(**p["check"])))
+    return pools
+
+
+def slot_changes(configs: list[PoolConfig], views: dict[str, dict[str, Verdict]], tables: dict[str, list[int]]) -> str:
+    """One nft transaction bringing every kernel pool's maps from `tables` to the views; `tables` updated."""
+    commands = ""
+    for pool in configs:
+        if pool.kernel is None:
+            continue
+        wanted = pool.kernel.table_for(usable(views[pool.name]))
+        commands += kernel.transaction(pool.kernel, tables.get(pool.name, pool.kernel.base), wanted)
+        tables[pool.name] = wanted
+    return commands
+
+
 class Agent:
-    def __init__(self, config: dict[str, object]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self.node = str(config["node"])
         self.state_path, self.metrics_path = str(config["state"]), str(config["metrics"])
-        self.pools = [
-            PoolConfig(
-                p["name"],
-                p["file"],
-                {b["endpoint"]: (b["address"], b["port"]) for b in p["backends"]},
-                Check(**p["check"]),
-            )
-            for p in config["pools"]  # type: ignore[attr-defined]
-        ]
+        self.pools = pool_configs(config)
         self.hosts = _hosts(self.pools)
         self.wire = Wire({ipaddress.ip_address(a).version for a in self.hosts})
         now = time.monotonic_ns()
@@ -73,6 +95,8 @@ class Agent:
         self.transitions: list[dict[str, object]] = []
         self.counts: dict[tuple[str, str], int] = {}
         self.reported_ns = 0
+        # What the maps hold now: apply's `mark` left them as the saved view says.
+        self.tables = {p.name: p.kernel.table_for(usable(self.views[p.name])) for p in self.pools if p.kernel}
 
     def run(self) -> None:
         self._sync_pool_files()
@@ -183,8 +207,11 @@ class Agent:
         report.log(f"{pool} {endpoint} {'up' if verdict.up else 'down'}: {verdict.reason}")
 
     def _sync_pool_files(self) -> None:
+        self._sync_slots()
         changes = {}
         for pool in self.pools:
+            if pool.file is None:
+                continue
             down = set(pool.backends) - usable(self.views[pool.name])
             text = Path(pool.file).read_text()
             if pools.marked_down(text) != down:
@@ -200,7 +227,25 @@ class Agent:
                 else f"pools {names} re-marked, judged by nginx -t and reloaded in {took}"
             )
 
+    def _sync_slots(self) -> None:
+        commands = slot_changes(self.pools, self.views, self.tables)
+        if commands:
+            problem = kernel.run(commands)
+            report.log(f"nft refused the slot change: {problem}" if problem else "kernel slot maps swapped")
+
+    def _keep_table(self) -> None:
+        """A firewall reload flushes every table: load ours again, with the current view's slots."""
+        tables = {p.kernel.table for p in self.pools if p.kernel}
+        if not tables or all(kernel.loaded(t) for t in tables):
+            return
+        for ruleset in sorted({p.kernel.ruleset for p in self.pools if p.kernel}):
+            problem = kernel.reload(ruleset)
+            report.log(f"kernel table gone; loading it again failed: {problem}" if problem else "kernel table reloaded")
+        self.tables = {}
+        self._sync_slots()
+
     def _report(self, now: int) -> None:
+        self._keep_table()
         self.reported_ns = now
         report.write_atomically(self.state_path, report.state_json(self.node, now, self.views, self.transitions))
         hosts = {address: host.evidence for address, host in self.hosts.items()}

@@ -38,7 +38,9 @@ def judge_node(stack: Stack, node: Node, tag: str) -> Verdict:
         netns.add_namespace(ns)
         netns.plug(ns, node.interface, str(node.address), host_end=host_end)
         write_tree(work / "root", render_node(stack, node))
-        script = f"sh -c '{PATHS.loopback_script} up && keepalived --config-test && nginx -t -q && echo JUDGED-OK' 2>&1"
+        kernel = f" && nft -c -f {PATHS.kernel_ruleset}" if stack.pools_on("kernel") else ""
+        judges = f"keepalived --config-test && nginx -t -q{kernel}"
+        script = f"sh -c '{PATHS.loopback_script} up && {judges} && echo JUDGED-OK' 2>&1"
         result = run_in_node(ns, work / "root", work / "scratch", script)
         return Verdict(node.name, result.returncode, result.stdout + result.stderr)
     finally:

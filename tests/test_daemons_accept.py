@@ -38,6 +38,7 @@ IPV6: dict[str, Any] = {
     "vips": [{"address": "2001:db8::100/64", "vrid": 51}],
     "pools": [{"name": "netflow", "vip": "2001:db8::100", "port": 2055, "backends": ["[2001:db8::21]:2055"]}],
 }
+BASE_POOL = config()["pools"][0]
 PASSWORDS = {"v2-password": "s3cret"}
 """The vrrpPassword secret, set apart from the stack file as users set it."""
 MATRIX: dict[str, dict[str, Any]] = {
@@ -49,6 +50,12 @@ MATRIX: dict[str, dict[str, Any]] = {
     "v3-multicast-nopreempt": config(vrrp={"version": 3, "unicast": False, "preempt": False}),
     "transparent": config(pools__0__source="transparent"),
     "negative-weight": config(health={"weight": -60, "fall": 2}),
+    "kernel-plane": {
+        **stack_config("dev"),
+        "pools": [{**p, "dataPlane": "kernel"} for p in stack_config("dev")["pools"]],
+    },
+    "both-planes": config(pools=[BASE_POOL, {**BASE_POOL, "name": "kernel", "port": 2056, "dataPlane": "kernel"}]),
+    "kernel-ipv6": {**config(), **IPV6, "pools": [{**IPV6["pools"][0], "dataPlane": "kernel"}]},
     "ipv6": {**config(), **IPV6},
     "ipv6-transparent": {**config(), **IPV6, "pools": [{**IPV6["pools"][0], "source": "transparent"}]},
 }

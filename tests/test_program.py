@@ -14,7 +14,7 @@ from tests.base_config import config
 
 COMPONENTS = {
     f"ha-udp-lb:index:{name}"
-    for name in ("VrrpPair", "NginxUdpPool", "CollectorHealth", "LbNode", "SshHost", "DockerSite")
+    for name in ("VrrpPair", "NginxUdpPool", "KernelPlane", "CollectorHealth", "LbNode", "SshHost", "DockerSite")
 }
 """Top-level components; every other resource is a child of one of them."""
 

@@ -468,3 +468,33 @@ CASES += [
         "write it as text",
     ),
 ]
+CASES += [
+    Case("kernel plane unknown", config(pools__0__dataPlane="xdp"), "pools[0].dataPlane", "'nginx' or 'kernel'"),
+    Case(
+        "kernel plane with transparent",
+        config(pools__0__dataPlane="kernel", pools__0__source="transparent"),
+        "pools[0].source",
+        "always keeps the exporter's address",
+    ),
+    Case(
+        "kernel plane hashing the server",
+        config(pools__0__dataPlane="kernel", pools__0__hashKey="$server_addr"),
+        "pools[0].hashKey",
+        "the kernel plane hashes one of",
+    ),
+    Case(
+        "kernel plane across families",
+        config(pools__0__dataPlane="kernel", pools__0__backends=["[2001:db8::21]:2055"]),
+        "pools[0].backends[0]",
+        "VIP's address family",
+    ),
+    Case(
+        "kernel plane weights too heavy",
+        config(
+            pools__0__dataPlane="kernel",
+            pools__0__backends=[{"endpoint": f"198.18.0.{21 + i}:2055", "weight": 100} for i in range(7)],
+        ),
+        "pools[0].backends",
+        "total weight 655 at most",
+    ),
+]

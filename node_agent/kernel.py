@@ -1,0 +1,67 @@
+"""The kernel data plane's slot maps as the agent changes them: when a pool's healthy set changes,
+the slots whose collector changes are swapped in one nftables transaction — no reload, nothing else
+touched, every other exporter's slot untouched."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+
+from . import slots
+
+
+@dataclass
+class KernelPool:
+    table: str
+    """The project's nftables table (family inet)."""
+    id: str
+    """The pool's maps are <id>_addrs and <id>_ports."""
+    ruleset: str
+    """The file that loads the whole table, every collector healthy."""
+    backends: list[tuple[str, str, int]]
+    """(endpoint, address, port) in the stack's order."""
+    weights: list[int]
+    size: int
+    base: list[int] = field(init=False)
+    """The slots as the ruleset file loads them: every collector healthy."""
+
+    def __post_init__(self) -> None:
+        self.base = slots.base_table([b[0] for b in self.backends], self.weights, self.size)
+
+    def table_for(self, healthy: set[str]) -> list[int]:
+        indices = {i for i, b in enumerate(self.backends) if b[0] in healthy}
+        return slots.table([b[0] for b in self.backends], self.weights, self.base, indices)
+
+
+def transaction(pool: KernelPool, before: list[int], after: list[int]) -> str:
+    """nft commands that move the changed slots from `before` to `after` (empty when none changed)."""
+    changed = [slot for slot, (old, new) in enumerate(zip(before, after, strict=True)) if old != new]
+    if not changed:
+        return ""
+    keys = ", ".join(map(str, changed))
+    addrs = ", ".join(f"{slot} : {pool.backends[after[slot]][1]}" for slot in changed)
+    ports = ", ".join(f"{slot} : {pool.backends[after[slot]][2]}" for slot in changed)
+    where = f"inet {pool.table} {pool.id}"
+    return (
+        f"delete element {where}_addrs {{ {keys} }}\n"
+        f"delete element {where}_ports {{ {keys} }}\n"
+        f"add element {where}_addrs {{ {addrs} }}\n"
+        f"add element {where}_ports {{ {ports} }}\n"
+    )
+
+
+def run(commands: str) -> str | None:
+    """Apply `commands` as one nftables transaction; nft's complaint when it refuses (nothing changed)."""
+    done = subprocess.run(["nft", "-f", "-"], input=commands, capture_output=True, text=True, check=False)
+    return None if done.returncode == 0 else (done.stderr.strip() or f"nft exited with {done.returncode}")
+
+
+def loaded(table: str) -> bool:
+    listed = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True, check=False).stdout
+    return f"table inet {table}" in listed.splitlines()
+
+
+def reload(ruleset: str) -> str | None:
+    """The whole table again, from its file: after a firewall reload flushed it."""
+    done = subprocess.run(["nft", "-f", ruleset], capture_output=True, text=True, check=False)
+    return None if done.returncode == 0 else done.stderr.strip()
