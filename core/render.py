@@ -229,7 +229,7 @@ def _kernel_settings(pool: Pool) -> dict[str, Any]:
     weights = [b.weight for b in pool.backends]
     return {
         "table": PATHS.kernel_table,
-        "id": kernel_id(pool),
+        "id": kernel_id(pool.name),
         "ruleset": PATHS.kernel_ruleset,
         "weights": weights,
         "size": slots.table_size(weights),
@@ -263,7 +263,7 @@ def kernel_pool(pool: Pool) -> dict[str, Any]:
 
     return {
         "name": pool.name,
-        "id": kernel_id(pool),
+        "id": kernel_id(pool.name),
         "vip": pool.vip,
         "port": pool.port,
         "family": family,
@@ -276,9 +276,9 @@ def kernel_pool(pool: Pool) -> dict[str, Any]:
     }
 
 
-def kernel_id(pool: Pool) -> str:
+def kernel_id(pool_name: str) -> str:
     """The pool's name as nftables spells its maps and counters."""
-    return "p_" + pool.name.replace("-", "_")
+    return "p_" + pool_name.replace("-", "_")
 
 
 def render_entrypoint(stack: Stack, node: Node) -> dict[str, NodeFile]:

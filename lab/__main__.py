@@ -107,6 +107,16 @@ def _add_source(command: argparse.ArgumentParser) -> None:
         choices=["none", "transparent"],
         help="every pool's source instead of the stack file's (transparent: collectors see the exporter's address)",
     )
+    command.add_argument(
+        "--data-plane",
+        choices=["nginx", "kernel"],
+        help="every pool's data plane instead of the stack file's (kernel: nftables forwards, statelessly)",
+    )
+
+
+def _overrides(args: Any) -> dict[str, str]:
+    chosen = {"source": args.source, "dataPlane": args.data_plane}
+    return {key: value for key, value in chosen.items() if value is not None}
 
 
 def _synth(args: Any) -> None:
@@ -125,7 +135,7 @@ def _up(args: Any) -> None:
         exporters=args.exporters,
         nfcapd_pools=tuple(args.nfcapd_pool),
         bundle=args.files,
-        source=args.source,
+        overrides=_overrides(args),
     )
     print(report(state))
     print("\nnext: python -m lab drill --stack", args.stack, "--scenario nginx-kill   |   python -m lab down")
@@ -153,11 +163,13 @@ def _drill(args: Any) -> int:
     from .host.state import STATE_FILE, load_state
 
     settings = Settings(rate=args.rate, duration_s=args.duration)
-    names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
     owned = not STATE_FILE.exists()
+    plane = (args.data_plane or "nginx") if owned else load_state().data_plane
+    names = [n for n, s in SCENARIOS.items() if plane in s.planes] if args.scenario == "all" else [args.scenario]
     # Collector scenarios need enough exporters that at least 32 share the collector they lose.
     exporters = COLLECTOR_EXPORTERS if any(SCENARIOS[name].collector for name in names) else 4
-    state = up(args.stack, exporters=exporters, bundle=args.files, source=args.source) if owned else load_state()
+    overrides = _overrides(args)
+    state = up(args.stack, exporters=exporters, bundle=args.files, overrides=overrides) if owned else load_state()
     try:
         if state.stack != args.stack:
             raise LabError(f"the lab is up with stack {state.stack!r}, not {args.stack!r}: `python -m lab down` first")

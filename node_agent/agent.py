@@ -249,7 +249,11 @@ class Agent:
         self.reported_ns = now
         report.write_atomically(self.state_path, report.state_json(self.node, now, self.views, self.transitions))
         hosts = {address: host.evidence for address, host in self.hosts.items()}
-        report.write_atomically(self.metrics_path, report.metrics(self.views, self.counts, hosts, self.sent))
+        metrics = report.metrics(self.views, self.counts, hosts, self.sent) + self._kernel_metrics()
+        report.write_atomically(self.metrics_path, metrics)
+
+    def _kernel_metrics(self) -> str:
+        return kernel.metrics([(p.name, p.kernel) for p in self.pools if p.kernel])
 
 
 def _tally(evidence: HostEvidence, port: int, ok: bool, now: int) -> None:

@@ -4,6 +4,7 @@ touched, every other exporter's slot untouched."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass, field
 
@@ -54,6 +55,48 @@ def run(commands: str) -> str | None:
     """Apply `commands` as one nftables transaction; nft's complaint when it refuses (nothing changed)."""
     done = subprocess.run(["nft", "-f", "-"], input=commands, capture_output=True, text=True, check=False)
     return None if done.returncode == 0 else (done.stderr.strip() or f"nft exited with {done.returncode}")
+
+
+def metrics(pools: list[tuple[str, KernelPool]]) -> str:
+    """Prometheus text for the kernel pools, from the table's counters."""
+    if not pools:
+        return ""
+    listing = subprocess.run(
+        ["nft", "-j", "list", "counters", "table", "inet", pools[0][1].table],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    counts = parse_counters(listing)
+    lines = [
+        "# HELP ha_udp_lb_kernel_datagrams_total Datagrams the kernel plane took in (all) and sent to each collector.",
+        "# TYPE ha_udp_lb_kernel_datagrams_total counter",
+        "# HELP ha_udp_lb_kernel_bytes_total Bytes of those datagrams.",
+        "# TYPE ha_udp_lb_kernel_bytes_total counter",
+    ]
+    for name, pool in pools:
+        lines += counter_lines(pool, name, counts)
+    return "\n".join(lines) + "\n"
+
+
+def parse_counters(listing: str) -> dict[str, tuple[int, int]]:
+    """`nft -j list counters` → counter name → (packets, bytes)."""
+    try:
+        items = json.loads(listing).get("nftables", [])
+    except ValueError:
+        return {}
+    found = (item["counter"] for item in items if "counter" in item)
+    return {c["name"]: (int(c["packets"]), int(c["bytes"])) for c in found}
+
+
+def counter_lines(pool: KernelPool, name: str, counts: dict[str, tuple[int, int]]) -> list[str]:
+    """Prometheus lines for one kernel pool: what came in, and what went to each collector."""
+    lines = []
+    for label, key in [("all", f"{pool.id}_in"), *((b[0], f"{pool.id}_{i}") for i, b in enumerate(pool.backends))]:
+        packets, size = counts.get(key, (0, 0))
+        lines.append(f'ha_udp_lb_kernel_datagrams_total{{pool="{name}",backend="{label}"}} {packets}')
+        lines.append(f'ha_udp_lb_kernel_bytes_total{{pool="{name}",backend="{label}"}} {size}')
+    return lines
 
 
 def loaded(table: str) -> bool:

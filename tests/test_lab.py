@@ -1,5 +1,6 @@
-"""The dev stack on the real daemons in the lab: every scenario once, judged on what users need.
-What each drill must show is in lab/drill.py's checks; a failing one is named in the assertion."""
+"""The dev stack on the real daemons in the lab, every scenario once: on the nginx plane, on the kernel
+plane, and (the collector scenarios) with collectors seeing the exporters' own addresses. What each
+drill must show is in lab/drill/trial.py's checks; a failing one is named in the assertion."""
 
 from __future__ import annotations
 
@@ -18,18 +19,31 @@ from lab.host.status import report
 
 pytestmark = pytest.mark.lab
 
+LABS: dict[str, dict[str, str]] = {
+    "nginx": {},
+    "kernel": {"dataPlane": "kernel"},
+    "transparent": {"source": "transparent"},
+}
+RUNS = [
+    (lab, name)
+    for lab, overrides in LABS.items()
+    for name, scenario in SCENARIOS.items()
+    if overrides.get("dataPlane", "nginx") in scenario.planes and (lab != "transparent" or scenario.collector)
+]
+
 
 @pytest.fixture(scope="module")
-def lab() -> Iterator[LabState]:
+def lab(request: pytest.FixtureRequest) -> Iterator[LabState]:
     down()  # a lab left by an earlier, killed run must not make this one fail
     # Enough exporters that at least 32 land on the collector the collector scenarios lose.
-    state = up("dev", exporters=120)
+    state = up("dev", exporters=120, overrides=LABS[request.param])
     try:
         yield state
     finally:
         down()
 
 
+@pytest.mark.parametrize("lab", list(LABS), indirect=True)
 def test_status_shows_every_vip_on_its_preferred_node_and_every_node_healthy(lab: LabState) -> None:
     rows = [line.split() for line in report(lab).splitlines()]
     for vip in lab.vips:
@@ -37,9 +51,11 @@ def test_status_shows_every_vip_on_its_preferred_node_and_every_node_healthy(lab
     for node in lab.nodes:
         (row,) = [r for r in rows if r[:2] == [node.name, node.address]]
         assert row[-3:] == ["processes", "running", "healthy"], row
+    collectors = [r for r in rows if len(r) > 3 and r[0] in {p.name for p in lab.pools}]
+    assert collectors and all(r[3:5] == ["up", "up"] for r in collectors), collectors
 
 
-@pytest.mark.parametrize("name", list(SCENARIOS))
+@pytest.mark.parametrize(("lab", "name"), RUNS, indirect=["lab"], ids=[f"{lab}-{name}" for lab, name in RUNS])
 def test_scenario(lab: LabState, name: str, tmp_path: Path) -> None:
     scenario = SCENARIOS[name]
     settings = Settings(duration_s=3.0)

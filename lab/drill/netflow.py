@@ -11,6 +11,7 @@ import contextlib
 import struct
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 
 from ..host.netns import ip
@@ -52,26 +53,31 @@ def replay(exporter: ExporterState, flow_file: Path, pool: PoolState, delay_us: 
 
 def count_flows(path: Path) -> int:
     """Flow records nfdump decodes from `path` (an nfcapd file, or a collector's spool directory)."""
+    return sum(by_exporter(path).values())
+
+
+def by_exporter(path: Path) -> Counter[str]:
+    """Flow records per exporter, as nfcapd identified it (the address the NetFlow packet came from)."""
     option = "-R" if path.is_dir() else "-r"
     out = subprocess.run(
-        ["nfdump", option, str(path), "-q", "-o", "fmt:%sa %sp"], capture_output=True, text=True, check=True, timeout=60
+        ["nfdump", option, str(path), "-q", "-o", "fmt:%ra"], capture_output=True, text=True, check=True, timeout=60
     ).stdout
-    return sum(1 for line in out.splitlines() if line.strip() and "No matching flows" not in line)
+    return Counter(line.strip() for line in out.splitlines() if line.strip() and "No matching flows" not in line)
 
 
-def collected(state: LabState, pool: PoolState) -> dict[str, int]:
+def collected(state: LabState, pool: PoolState) -> dict[str, Counter[str]]:
     """Stop the pool's nfcapd collectors (nfcapd writes its file out on SIGTERM) and count, per
-    collector, the flows nfdump decodes."""
+    collector, the flows nfdump decodes, by the exporter nfcapd saw."""
     namespaces = [state.backend(address).netns for address, _port in pool.backends]
     for pid in (pid for ns in namespaces for pid in _nfcapd_pids(ns)):
         subprocess.run(["kill", "-TERM", pid], check=False)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(_nfcapd_pids(ns) for ns in namespaces):
         time.sleep(0.05)
-    counts = {}
+    counts: dict[str, Counter[str]] = {}
     for address, port in pool.backends:
         spool = state.backend(address).data / f"nfcapd-{port}"
-        counts[address] = count_flows(spool) if any(p.is_file() for p in spool.rglob("nfcapd.*")) else 0
+        counts[address] = by_exporter(spool) if any(p.is_file() for p in spool.rglob("nfcapd.*")) else Counter()
     return counts
 
 

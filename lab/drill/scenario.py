@@ -61,5 +61,7 @@ class Scenario:
     collector: str | None = None
     """"lost": the first pool's first collector is lost, its exporters must move and only they;
     "returns": it comes back, its exporters must return and nothing else move."""
+    planes: frozenset[str] = frozenset({"nginx", "kernel"})
+    """The data planes the scenario means something for."""
     duration_s: float | None = None
     """Seconds of traffic when the drill's own setting is too short for what must be seen."""

@@ -9,7 +9,7 @@ import time
 from core.render import PATHS
 from runner.synth import synth
 
-from ..host.control import holders, set_link, set_vrrp_path
+from ..host.control import holders, node_sh, set_link, set_vrrp_path
 from ..host.state import LAB_DIR, NodeState, lab_config
 from .collectors import COLLECTOR_SCENARIOS
 from .scenario import Context, Scenario, ScenarioError
@@ -49,6 +49,17 @@ def _reactivate(ctx: Context) -> None:
     ctx.sh(ctx.victim, activate(ctx.victim), f"{ctx.victim.name} activated (its commands run)")
 
 
+def _table_back(ctx: Context) -> None:
+    """The victim's health agent reloads a flushed table by itself; wait for it."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        listed = node_sh(ctx.victim, "nft list tables", timeout=5).stdout
+        if f"table inet {PATHS.kernel_table}" in listed:
+            return
+        time.sleep(0.1)
+    raise ScenarioError(f"the kernel table did not come back on {ctx.victim.name} within 15 s")
+
+
 def _cut_link(ctx: Context) -> None:
     ctx.mark(f"{ctx.victim.name} link cut")
     set_link(ctx.victim, up=False)
@@ -70,7 +81,7 @@ def _cut_vrrp_path(ctx: Context) -> None:
 def push_config(ctx: Context, change: bool) -> None:
     """A stack change, synthesized by the program, uploaded to every node and applied in the program's
     rollout order (lowest priority first, so the master is touched last)."""
-    raw = lab_config(ctx.state.stack, ctx.state.source)
+    raw = lab_config(ctx.state.stack, ctx.state.overrides)
     if change:
         # Every node's nginx and keepalived configuration changes; datagrams must not notice.
         raw["pools"][0]["sessionTimeout"] = int(raw["pools"][0].get("sessionTimeout", 60)) + 1
@@ -93,6 +104,17 @@ SCENARIOS: dict[str, Scenario] = {
             "every nginx process on the master killed (SIGKILL)",
             act=lambda ctx: ctx.sh(ctx.victim, "pkill -KILL -x nginx", "nginx killed (SIGKILL)"),
             restore=_reactivate,
+            planes=frozenset({"nginx"}),
+        ),
+        Scenario(
+            "kernel-flush",
+            "the kernel plane's table deleted on the master (as a firewall reload would)",
+            act=lambda ctx: ctx.sh(ctx.victim, f"nft delete table inet {PATHS.kernel_table}", "kernel table deleted"),
+            restore=_table_back,
+            # The master faults at once and its health agent loads the table again within a second,
+            # so which node holds the VIP afterwards depends on timing; that exactly one does is ours.
+            vip_ends_on="any node",
+            planes=frozenset({"kernel"}),
         ),
         Scenario(
             "keepalived-kill",

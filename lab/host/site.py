@@ -46,7 +46,7 @@ def up(
     exporters: int = 4,
     nfcapd_pools: tuple[str, ...] = (),
     bundle: Path | None = None,
-    source: str | None = None,
+    overrides: dict[str, str] | None = None,
 ) -> LabState:
     """Build the lab for `stack_name` and wait until every node is live and every VIP has one holder.
     On any failure (or Ctrl-C) everything built so far is removed before the error propagates.
@@ -57,11 +57,12 @@ def up(
     and bundle/nodes/<node>/commands.sh), installed at their paths as by hand; the stack still gives
     the topology. It is how the seed's configuration is drilled beside ours.
 
-    `source`: every pool's `source` set to it ("none" or "transparent") instead of the stack file's."""
+    `overrides`: pool keys set in every pool instead of the stack file's, e.g. {"source": "transparent"}
+    or {"dataPlane": "kernel"}."""
     if STATE_FILE.exists() or netns.lab_namespaces():
         raise LabError("a lab is already up: run `python -m lab down` first")
     try:
-        stack = synth(stack_name, LAB_DIR / "synth", config=lab_config(stack_name, source))
+        stack = synth(stack_name, LAB_DIR / "synth", config=lab_config(stack_name, overrides or {}))
         subnet = _check_addresses(stack)
         unknown = sorted(set(nfcapd_pools) - {p.name for p in stack.pools})
         if unknown:
@@ -69,7 +70,7 @@ def up(
                 f"--nfcapd-pool {', '.join(unknown)}: stack {stack_name} has pools {[p.name for p in stack.pools]}"
             )
         state = _build(stack_name, stack, subnet, exporters, nfcapd_pools, bundle)
-        state.source = source
+        state.overrides = overrides or {}
         save_state(state)
         _wait_live(state)
         return state

@@ -64,13 +64,18 @@ class PoolState(BaseModel):
 
 class LabState(BaseModel):
     stack: str
-    source: str | None = None
-    """Every pool's `source` overridden ("none" or "transparent"), or None: as the stack file says."""
+    overrides: dict[str, str] = {}
+    """Pool keys set for every pool instead of the stack file's (`source`, `dataPlane`)."""
     nodes: list[NodeState]
     backends: list[BackendState]
     exporters: list[ExporterState]
     vips: list[VipState]
     pools: list[PoolState]
+
+    @property
+    def data_plane(self) -> str:
+        """The pools' data plane when the lab overrides it ("nginx" otherwise: the stack's default)."""
+        return self.overrides.get("dataPlane", "nginx")
 
     def node(self, name: str) -> NodeState:
         return next(n for n in self.nodes if n.name == name)
@@ -83,11 +88,10 @@ class LabNotUp(RuntimeError):
     pass
 
 
-def lab_config(stack: str, source: str | None) -> dict[str, Any]:
-    """The stack's config as the lab runs it: its stack file, with every pool's `source` overridden."""
+def lab_config(stack: str, overrides: dict[str, str]) -> dict[str, Any]:
+    """The stack's config as the lab runs it: its stack file, with `overrides` set in every pool."""
     raw = copy.deepcopy(stack_config(stack))
-    if source is not None:
-        raw["pools"] = [{**pool, "source": source} for pool in raw["pools"]]
+    raw["pools"] = [{**pool, **overrides} for pool in raw["pools"]]
     return raw
 
 

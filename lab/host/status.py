@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .control import counters, daemons, health_view, holders, nginx_down_flag, node_alive
+from core.render import PATHS, kernel_id
+from node_agent.kernel import parse_counters
+
+from .control import counters, daemons, health_view, holders, nginx_down_flag, node_alive, node_sh
 from .state import LabState
 
 
@@ -36,7 +39,27 @@ def report(state: LabState) -> str:
             got: int | str = counters(state.backend(address)).get(port, 0) if pool.collector == "sink" else "(nfcapd)"
             health = " ".join(f"{_health(views[node.name], pool.name, endpoint):<12}" for node in state.nodes)
             lines.append(f"{pool.name:<12} {pool.vip + ':' + str(pool.port):<20} {endpoint:<20} {health} {got}")
+    if state.data_plane == "kernel":
+        lines += _kernel_counters(state)
     return "\n".join(lines)
+
+
+def _kernel_counters(state: LabState) -> list[str]:
+    """What each node's kernel plane forwarded, from its nftables counters."""
+    lines = ["", f"{'kernel plane':<12} {'node':<8} {'in':>10}  to each collector"]
+    for node in state.nodes:
+        if not node_alive(node):
+            continue
+        listing = node_sh(node, f"nft -j list counters table inet {PATHS.kernel_table}", timeout=5).stdout
+        counts = parse_counters(listing)
+        for pool in state.pools:
+            prefix = kernel_id(pool.name)
+            sent = " ".join(
+                f"{address}:{port}={counts.get(f'{prefix}_{i}', (0, 0))[0]}"
+                for i, (address, port) in enumerate(pool.backends)
+            )
+            lines.append(f"{pool.name:<12} {node.name:<8} {counts.get(f'{prefix}_in', (0, 0))[0]:>10}  {sent}")
+    return lines
 
 
 def _health(view: dict[str, dict[str, dict[str, object]]], pool: str, endpoint: str) -> str:

@@ -1,0 +1,129 @@
+"""The three-way throughput table in BENCHMARKS.md: exporters straight to the collectors, through the
+kernel plane, through nginx — same topology, same senders (bench/udpflood, 128-byte datagrams from four
+exporter namespaces), one run. For each path: the highest offered rate of a ladder at which the
+collectors' hosts receive ≥ 99.9 % of what was sent, and the host's CPU seconds per million datagrams
+there (from /proc/stat: senders and collectors included, so compare paths, not absolutes).
+
+Collectors count in the kernel (an nftables counter that drops the datagram in their own namespace),
+so no collector process is the bottleneck. Usage (root, no lab up): venv/bin/python bench/throughput.py"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lab.host.control import stop_backend
+from lab.host.netns import netns_run
+from lab.host.site import down, up
+from lab.host.state import LabState
+from runner.stackfile import ROOT
+
+LADDER = [50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000, 500_000, 600_000, 800_000]
+DELIVERED = 0.999
+SECONDS = 3.0
+SENDER = ROOT / "out" / "bench" / "udpflood"
+POOL_PORT = 2055  # the dev stack's netflow pool
+
+
+def build_sender() -> None:
+    SENDER.parent.mkdir(parents=True, exist_ok=True)
+    source = ROOT / "bench" / "udpflood" / "udpflood.c"
+    subprocess.run(["gcc", "-O2", "-Wall", "-o", str(SENDER), str(source)], check=True)
+
+
+def count_at_collectors(state: LabState) -> None:
+    """Replace each collector's process by a counter that drops the pool's datagrams in its namespace."""
+    for backend in state.backends:
+        stop_backend(backend)
+        rules = (
+            "table inet bench { counter got { }\n chain in { type filter hook prerouting priority raw; "
+            f"udp dport {POOL_PORT} counter name got drop\n }}\n}}\n"
+        )
+        subprocess.run(["ip", "netns", "exec", backend.netns, "nft", "-f", "-"], input=rules, text=True, check=True)
+
+
+def received(state: LabState) -> int:
+    total = 0
+    for backend in state.backends:
+        out = netns_run(backend.netns, "nft", "-j", "list", "counter", "inet", "bench", "got").stdout
+        total += json.loads(out)["nftables"][1]["counter"]["packets"]
+    return total
+
+
+def busy_seconds() -> float:
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    return (user + nice + system + irq + softirq) / 100  # USER_HZ
+
+
+def step(state: LabState, targets: list[str], rate: int) -> dict[str, float]:
+    """Every exporter sends rate/len(exporters) to its target for SECONDS; what arrived, and the CPU it cost."""
+    before, cpu = received(state), busy_seconds()
+    senders = [
+        subprocess.Popen(
+            [
+                "ip",
+                "netns",
+                "exec",
+                e.netns,
+                str(SENDER),
+                e.address,
+                target,
+                str(POOL_PORT),
+                str(rate // len(targets)),
+                str(SECONDS),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for e, target in zip(state.exporters, targets, strict=False)
+    ]
+    sent = sum(int(p.communicate(timeout=SECONDS + 30)[0]) for p in senders)
+    time.sleep(0.5)
+    got, cpu = received(state) - before, busy_seconds() - cpu
+    return {
+        "offered_per_s": rate,
+        "sent": sent,
+        "received": got,
+        "ratio": got / sent if sent else 0.0,
+        "cpu_s_per_million": round(cpu / (got / 1e6), 2) if got else 0.0,
+    }
+
+
+def climb(state: LabState, targets: list[str]) -> dict[str, object]:
+    steps, best = [], None
+    for rate in LADDER:
+        result = step(state, targets, rate)
+        steps.append(result)
+        print(f"  {rate:>7}/s offered: {result['ratio'] * 100:.3f} % received", file=sys.stderr, flush=True)
+        if result["ratio"] < DELIVERED:
+            break
+        best = result
+    return {"best": best, "steps": steps}
+
+
+def main() -> None:
+    build_sender()
+    results = {}
+    for plane in ("kernel", "nginx"):
+        down()
+        state = up("dev", exporters=4, overrides={"dataPlane": plane} if plane == "kernel" else {})
+        try:
+            count_at_collectors(state)
+            vip = next(p.vip for p in state.pools if p.port == POOL_PORT)
+            if plane == "kernel":
+                collectors = [b.address for b in state.backends]
+                print("direct", file=sys.stderr)
+                results["direct"] = climb(state, [collectors[i % len(collectors)] for i in range(4)])
+            print(plane, file=sys.stderr)
+            results[plane] = climb(state, [vip] * 4)
+        finally:
+            down()
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
