@@ -9,7 +9,7 @@ import pulumi_docker as docker
 
 from core import commands
 from core.model import Node
-from core.render import PATHS, NodeFile
+from core.render import PATHS, NodeFile, namespaced_sysctls
 
 from .transport import secret_content
 
@@ -53,9 +53,13 @@ class DockerHost:
             # The entrypoint runs the apply script, then keeps the daemons and removes the VIPs on stop.
             command=["bash", PATHS.staging + PATHS.container_entrypoint, *commands.apply_command().split()],
             uploads=uploads,
+            # Set at creation: inside the container /proc/sys is read-only. Every other sysctl stays at
+            # the kernel's default for a new namespace, whatever the host's are.
+            sysctls=namespaced_sysctls(files),
             restart="unless-stopped",
             # SIGTERM lets keepalived send priority 0, so the peer takes over after skew time alone.
             stop_signal="SIGTERM",
             stop_timeout=10,
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
+            # The container has a fixed name: a replacement must remove the old one first.
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on), delete_before_replace=True),
         )

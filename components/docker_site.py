@@ -64,6 +64,7 @@ class DockerSite(pulumi.ComponentResource):
                     docker.ContainerNetworksAdvancedArgs(name=self.network.name, ipv4_address=str(address))
                 ],
                 restart="unless-stopped",
-                opts=pulumi.ResourceOptions(parent=self),
+                # A fixed name: a replacement must remove the old container first.
+                opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True),
             )
         self.register_outputs({"network": self.network.name, "image": self.image.image_name})

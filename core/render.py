@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -324,6 +325,19 @@ def _instances(stack: Stack, node: Node) -> list[dict[str, Any]]:
 
 def _seconds(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:.2f}".rstrip("0")
+
+
+def namespaced_sysctls(files: dict[str, NodeFile]) -> dict[str, str]:
+    """The node's sysctls a container can be given at creation (its /proc/sys is read-only later):
+    those of its own network namespace, not host-wide ones, and not one per interface (the interface
+    may not exist yet when they are set; `default` covers it)."""
+    per_interface = re.compile(r"\.conf\.(?!all\.|default\.)")
+    settings = {}
+    for line in files[PATHS.sysctl].content.splitlines():
+        key, _, value = (part.strip() for part in line.partition("="))
+        if key.startswith("net.") and not key.startswith("net.core.") and not per_interface.search(key):
+            settings[key] = value
+    return settings
 
 
 def files_digest(files: dict[str, NodeFile]) -> str:

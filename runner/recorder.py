@@ -41,6 +41,7 @@ class Registration:
     """Inputs with secrets unwrapped (assets as pulumi assets)."""
     wire: dict[str, Any]
     """Inputs as sent to the engine, secrets still wrapped: what would reach the state file."""
+    delete_before_replace: bool = False
 
     def is_secret(self, key: str) -> bool:
         return _holds_secret(self.wire.get(key))
@@ -89,6 +90,7 @@ class _RecordingMonitor(mocks.MockMonitor):
                     dependencies=list(request.dependencies),
                     inputs=_unwrap(rpc.deserialize_properties(request.object)),
                     wire=json_format.MessageToDict(request.object),
+                    delete_before_replace=request.deleteBeforeReplace,
                 )
             )
         return response

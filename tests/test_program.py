@@ -138,6 +138,23 @@ def test_dev_builds_docker_nodes_on_the_benchmark_range(dev: Recording) -> None:
     assert uploads == {p: f.content for p, f in render_node(stack, stack.nodes[0]).items()}
     collectors = [name for name in containers if "collector" in name]
     assert len(collectors) == 3
+    # Fixed names: a replacement must delete the old container before creating the new one.
+    assert all(c.delete_before_replace for c in containers.values())
+
+
+def test_docker_nodes_get_their_sysctls_at_creation() -> None:
+    """A container's /proc/sys is read-only: ARP behaviour for the loopback VIPs, and forwarding for the
+    kernel plane, must come with the container, not from apply."""
+    raw = stack_config("dev")
+    raw["pools"][0]["dataPlane"] = "kernel"
+    recording = record("dev", config=raw)
+    for container in recording.of_type("docker:index/container:Container"):
+        if "collector" in container.inputs["name"]:
+            continue
+        sysctls = container.inputs["sysctls"]
+        assert sysctls["net.ipv4.conf.all.arp_ignore"] == "1" and sysctls["net.ipv4.conf.all.arp_announce"] == "2"
+        assert sysctls["net.ipv4.ip_forward"] == "1" and sysctls["net.ipv4.conf.all.send_redirects"] == "0"
+        assert not any(key.startswith("net.core.") for key in sysctls)
 
 
 def test_bad_config_fails_before_any_resource_registers() -> None:
