@@ -59,6 +59,11 @@ class Paths:
         return f"{self.run_dir}/nginx.down"
 
     @property
+    def kernel_down_file(self) -> str:
+        """Written by the health agent: 1 while the kernel plane's table is missing."""
+        return f"{self.run_dir}/kernel.down"
+
+    @property
     def watch_pid(self) -> str:
         return f"{self.run_dir}/watch.pid"
 
@@ -163,6 +168,7 @@ def render_vrrp(stack: Stack, node: Node) -> dict[str, NodeFile]:
             _render(
                 "keepalived.conf.j2",
                 instances=_instances(stack, node),
+                kernel=bool(stack.pools_on("kernel")),
                 peers=[str(n.address.ip) for n in stack.nodes if n is not node],
                 password=password,
                 **common,
@@ -174,7 +180,6 @@ def render_vrrp(stack: Stack, node: Node) -> dict[str, NodeFile]:
             _render(
                 "nginx-health.sh.j2",
                 sockets=sorted({proc_net_local_address(p.vip, p.port) for p in stack.pools_on("nginx")}),
-                kernel_table=PATHS.kernel_table if stack.pools_on("kernel") else "",
                 watch_seconds=f"{stack.health.watch_interval_ms / 1000:.3f}",
                 vrrp_addresses=[f"{vip.address} dev {node.interface}" for vip in stack.vips],
                 **common,
@@ -201,6 +206,7 @@ def render_health(stack: Stack, node: Node) -> dict[str, NodeFile]:
     """The collector-health agent: its code (stdlib only), its settings, its unit."""
     config = {
         "node": node.name,
+        "kernel_down": PATHS.kernel_down_file,
         "state": PATHS.health_state,
         "metrics": PATHS.metrics,
         "pools": [

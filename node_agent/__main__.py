@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 from . import kernel, pools
-from .agent import load, pool_configs, slot_changes
+from .agent import load, pool_configs
 from .judge import Verdict, usable
+from .kernel_plane import KernelPlane
 from .report import load_views
 
 
@@ -32,7 +33,8 @@ def main(argv: list[str]) -> int:
             path.write_text(pools.mark_down(path.read_text(), set(view) - usable(view)))
     # The slot maps were just loaded with every collector healthy (the ruleset file).
     known = {p.name: views.get(p.name) or {b: Verdict(True, 0, "") for b in p.backends} for p in configs}
-    commands = slot_changes(configs, known, {})
+    plane = KernelPlane({p.name: p.kernel for p in configs if p.kernel}, config["kernel_down"], known)
+    commands = plane.changes(known, tables={})
     problem = kernel.run(commands) if commands else None
     if problem:
         print(f"ha-udp-lb health: nft refused the last known slots: {problem}", file=sys.stderr)

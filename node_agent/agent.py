@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import kernel, pools, report
+from . import pools, report
 from .judge import Check, HostEvidence, Verdict, judge, usable
 from .kernel import KernelPool
+from .kernel_plane import KernelPlane
 from .probes import EchoReply, PortUnreachable, Wire
 
 BURST_GAP_NS = 1_000_000_000
@@ -66,18 +67,6 @@ def pool_configs(config: dict[str, Any]) -> list[PoolConfig]:
     return pools
 
 
-def slot_changes(configs: list[PoolConfig], views: dict[str, dict[str, Verdict]], tables: dict[str, list[int]]) -> str:
-    """One nft transaction bringing every kernel pool's maps from `tables` to the views; `tables` updated."""
-    commands = ""
-    for pool in configs:
-        if pool.kernel is None:
-            continue
-        wanted = pool.kernel.table_for(usable(views[pool.name]))
-        commands += kernel.transaction(pool.kernel, tables.get(pool.name, pool.kernel.base), wanted)
-        tables[pool.name] = wanted
-    return commands
-
-
 class Agent:
     def __init__(self, config: dict[str, Any]) -> None:
         self.node = str(config["node"])
@@ -95,15 +84,15 @@ class Agent:
         self.transitions: list[dict[str, object]] = []
         self.counts: dict[tuple[str, str], int] = {}
         self.reported_ns = 0
-        # What the maps hold now: apply's `mark` left them as the saved view says.
-        self.tables = {p.name: p.kernel.table_for(usable(self.views[p.name])) for p in self.pools if p.kernel}
+        kernel_pools = {p.name: p.kernel for p in self.pools if p.kernel}
+        self.kernel = KernelPlane(kernel_pools, str(config["kernel_down"]), self.views)
 
     def run(self) -> None:
         self._sync_pool_files()
         while True:
             now = time.monotonic_ns()
             wake = min((self._probe(host, now) for host in self.hosts.values()), default=now + REPORT_EVERY_NS)
-            wake = min(wake, self._run_checks(now))
+            wake = min(wake, self._run_checks(now), self.kernel.watch(now))
             ready, _, _ = select.select(list(self.wire.icmp.values()), [], [], max(0, wake - now) / 1e9)
             now = time.monotonic_ns()
             for version, sock in self.wire.icmp.items():
@@ -207,7 +196,7 @@ class Agent:
         report.log(f"{pool} {endpoint} {'up' if verdict.up else 'down'}: {verdict.reason}")
 
     def _sync_pool_files(self) -> None:
-        self._sync_slots()
+        self.kernel.sync(self.views)
         changes = {}
         for pool in self.pools:
             if pool.file is None:
@@ -227,33 +216,13 @@ class Agent:
                 else f"pools {names} re-marked, judged by nginx -t and reloaded in {took}"
             )
 
-    def _sync_slots(self) -> None:
-        commands = slot_changes(self.pools, self.views, self.tables)
-        if commands:
-            problem = kernel.run(commands)
-            report.log(f"nft refused the slot change: {problem}" if problem else "kernel slot maps swapped")
-
-    def _keep_table(self) -> None:
-        """A firewall reload flushes every table: load ours again, with the current view's slots."""
-        tables = {p.kernel.table for p in self.pools if p.kernel}
-        if not tables or all(kernel.loaded(t) for t in tables):
-            return
-        for ruleset in sorted({p.kernel.ruleset for p in self.pools if p.kernel}):
-            problem = kernel.reload(ruleset)
-            report.log(f"kernel table gone; loading it again failed: {problem}" if problem else "kernel table reloaded")
-        self.tables = {}
-        self._sync_slots()
-
     def _report(self, now: int) -> None:
-        self._keep_table()
+        self.kernel.keep(self.views)
         self.reported_ns = now
         report.write_atomically(self.state_path, report.state_json(self.node, now, self.views, self.transitions))
         hosts = {address: host.evidence for address, host in self.hosts.items()}
-        metrics = report.metrics(self.views, self.counts, hosts, self.sent) + self._kernel_metrics()
+        metrics = report.metrics(self.views, self.counts, hosts, self.sent) + self.kernel.metrics()
         report.write_atomically(self.metrics_path, metrics)
-
-    def _kernel_metrics(self) -> str:
-        return kernel.metrics([(p.name, p.kernel) for p in self.pools if p.kernel])
 
 
 def _tally(evidence: HostEvidence, port: int, ok: bool, now: int) -> None:

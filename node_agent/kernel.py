@@ -8,7 +8,7 @@ import json
 import subprocess
 from dataclasses import dataclass, field
 
-from . import slots
+from . import netlink, slots
 
 
 @dataclass
@@ -61,13 +61,7 @@ def metrics(pools: list[tuple[str, KernelPool]]) -> str:
     """Prometheus text for the kernel pools, from the table's counters."""
     if not pools:
         return ""
-    listing = subprocess.run(
-        ["nft", "-j", "list", "counters", "table", "inet", pools[0][1].table],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
-    counts = parse_counters(listing)
+    counts = netlink.counters(pools[0][1].table)
     lines = [
         "# HELP ha_udp_lb_kernel_datagrams_total Datagrams the kernel plane took in (all) and sent to each collector.",
         "# TYPE ha_udp_lb_kernel_datagrams_total counter",
@@ -100,8 +94,7 @@ def counter_lines(pool: KernelPool, name: str, counts: dict[str, tuple[int, int]
 
 
 def loaded(table: str) -> bool:
-    listed = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True, check=False).stdout
-    return f"table inet {table}" in listed.splitlines()
+    return netlink.table_exists(table)
 
 
 def reload(ruleset: str) -> str | None:

@@ -51,7 +51,7 @@ def test_status_shows_every_vip_on_its_preferred_node_and_every_node_healthy(lab
     for node in lab.nodes:
         (row,) = [r for r in rows if r[:2] == [node.name, node.address]]
         assert row[-3:] == ["processes", "running", "healthy"], row
-    collectors = [r for r in rows if len(r) > 3 and r[0] in {p.name for p in lab.pools}]
+    collectors = [r for r in rows if len(r) == 6 and r[0] in {p.name for p in lab.pools} and ":" in r[1]]
     assert collectors and all(r[3:5] == ["up", "up"] for r in collectors), collectors
 
 

@@ -143,6 +143,9 @@ SCENARIOS: dict[str, Scenario] = {
             restore=lambda ctx: None,
             zero_loss=True,
             vip_ends_on="the victim",
+            # Its commands validate and load everything before keepalived starts: with the kernel plane's
+            # slot maps (nft -c, then nft -f) that takes about 2.5 s here.
+            duration_s=6.0,
         ),
         Scenario(
             "config-push",

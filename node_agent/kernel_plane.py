@@ -1,0 +1,68 @@
+"""The agent's duties for the kernel data plane: keep each kernel pool's slot maps in step with the
+healthy set, tell keepalived within 50 ms when the table is gone, load it again, and count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import kernel, report
+from .judge import Verdict, usable
+from .kernel import KernelPool
+
+TABLE_EVERY_NS = 50_000_000
+
+Views = dict[str, dict[str, Verdict]]
+
+
+class KernelPlane:
+    def __init__(self, pools: dict[str, KernelPool], down_file: str, views: Views) -> None:
+        self.pools = pools
+        """Pool name → its slot maps."""
+        self.down_file = down_file
+        self.checked_ns = 0
+        # What the maps hold now: apply's `mark` left them as the saved view says.
+        self.tables = {name: pool.table_for(usable(views[name])) for name, pool in pools.items()}
+
+    def changes(self, views: Views, tables: dict[str, list[int]] | None = None) -> str:
+        """One nft transaction taking every pool's maps from what they hold to the views."""
+        held = self.tables if tables is None else tables
+        commands = ""
+        for name, pool in self.pools.items():
+            wanted = pool.table_for(usable(views[name]))
+            commands += kernel.transaction(pool, held.get(name, pool.base), wanted)
+            held[name] = wanted
+        return commands
+
+    def sync(self, views: Views) -> None:
+        commands = self.changes(views)
+        if commands:
+            problem = kernel.run(commands)
+            report.log(f"nft refused the slot change: {problem}" if problem else "kernel slot maps swapped")
+
+    def watch(self, now: int) -> int:
+        """Is the table there (every 50 ms)? keepalived faults the node while it is not. Returns when to look again."""
+        if not self.pools:
+            return now + 10 * TABLE_EVERY_NS
+        if now - self.checked_ns >= TABLE_EVERY_NS:
+            self.checked_ns = now
+            state = "0\n" if self._loaded() else "1\n"
+            path = Path(self.down_file)
+            if not path.exists() or path.read_text() != state:
+                report.write_atomically(self.down_file, state)
+        return self.checked_ns + TABLE_EVERY_NS
+
+    def keep(self, views: Views) -> None:
+        """A firewall reload flushes every table: load ours again, then the current view's slots."""
+        if not self.pools or self._loaded():
+            return
+        for ruleset in sorted({pool.ruleset for pool in self.pools.values()}):
+            problem = kernel.reload(ruleset)
+            report.log(f"kernel table gone; loading it again failed: {problem}" if problem else "kernel table reloaded")
+        self.tables = {}
+        self.sync(views)
+
+    def metrics(self) -> str:
+        return kernel.metrics(sorted(self.pools.items()))
+
+    def _loaded(self) -> bool:
+        return all(kernel.loaded(table) for table in {pool.table for pool in self.pools.values()})
