@@ -76,6 +76,6 @@ int main(int argc, char **argv) {
         else sent += batch; /* a refused or dropped batch counts as sent: the receiver counts what arrived */
         if (now() - start > MAX_SECONDS + 5) break;
     }
-    printf("%ld\n", sent);
+    printf("%ld %.6f\n", sent, now() - start);
     return 0;
 }
