@@ -10,7 +10,8 @@ from core.config import parse_stack
 from core.errors import ConfigError
 from runner.recorder import record
 from tests.base_config import BASE, config
-from tests.validation_cases import CASES, Case
+from tests.validation_case import Case
+from tests.validation_cases import CASES
 
 IDS = [case.id for case in CASES]
 

@@ -24,8 +24,6 @@ class Delivery:
 @dataclass
 class FlowResult:
     exporter: int
-    flow: int
-    """The pool's index among the probed pools."""
     pool: str
     sent: int
     lost: int
@@ -34,6 +32,8 @@ class FlowResult:
     duplicates: int
     rehomed_ms: float | None = None
     """Collector scenarios: from the event to this flow's first datagram at its new collector."""
+    flow: int = 0
+    """The pool's index among the probed pools (0 in reports written before it was recorded)."""
 
 
 @dataclass
