@@ -22,8 +22,10 @@ COLLECTOR_EXPORTERS = 120
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    # `kill` (or CI's timeout) cleans up like Ctrl-C does.
+    # `kill` (or CI's timeout) cleans up like Ctrl-C does; and Ctrl-C does even when started in the
+    # background of a shell, which hands its children SIGINT ignored.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         return int(args.run(args) or 0)
     except (ConfigError, StackNotFound, LabNotUp, OutputNotOurs) as error:
