@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.render import PATHS
+from core.paths import PATHS
 from lab.host.control import holders, node_sh
 from lab.host.site import down, up
 

@@ -9,7 +9,8 @@ import pulumi_docker as docker
 
 from core import commands
 from core.model import Node
-from core.render import PATHS, NodeFile, namespaced_sysctls
+from core.paths import PATHS
+from core.render import NodeFile, namespaced_sysctls
 
 from .transport import secret_content
 

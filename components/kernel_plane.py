@@ -6,7 +6,8 @@ from typing import TypedDict
 
 import pulumi
 
-from core.model import Stack, host_port
+from core.addresses import host_port
+from core.model import Stack
 from core.project import PROJECT
 from core.render import NodeFile, render_kernel
 

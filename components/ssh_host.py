@@ -11,8 +11,9 @@ import pulumi_command as command
 
 from core import commands
 from core.model import Node
+from core.paths import PATHS
 from core.project import PROJECT
-from core.render import PATHS, NodeFile
+from core.render import NodeFile
 
 from .transport import secret_content
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from .render import PATHS
+from .paths import PATHS
 
 # Debian/Ubuntu and RHEL-family names for the same packages.
 # python3 runs the collector-health agent (node_agent, stdlib only); util-linux's unshare validates;

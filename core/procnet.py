@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import IPAddress
+from .addresses import IPAddress
 
 
 def proc_net_local_address(address: IPAddress, port: int) -> str:

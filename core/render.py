@@ -14,8 +14,10 @@ import jinja2
 
 from node_agent import slots
 
+from .addresses import host_port
 from .complaints import COMPLAINT
-from .model import Node, Pool, Stack, host_port
+from .model import Node, Pool, Stack
+from .paths import PATHS
 from .procnet import proc_net_local_address
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -28,106 +30,6 @@ class NodeFile:
     mode: int
     secret: bool = False
     """True when the content carries a secret (the VRRP password): keep it out of logs and outputs."""
-
-
-@dataclass(frozen=True)
-class Paths:
-    keepalived_conf: str = "/etc/keepalived/keepalived.conf"
-    nginx_conf: str = "/etc/nginx/nginx.conf"
-    scripts: str = "/etc/keepalived/ha-udp-lb"
-    sysctl: str = "/etc/sysctl.d/60-ha-udp-lb.conf"
-    units: str = "/etc/systemd/system"
-    run_dir: str = "/run/ha-udp-lb"
-    keepalived_pid: str = "/run/keepalived.pid"
-    nginx_pid: str = "/run/nginx.pid"
-    nginx_error_log: str = "/var/log/nginx/error.log"
-    health_config: str = "/etc/ha-udp-lb/health.json"
-    kernel_ruleset: str = "/etc/ha-udp-lb/kernel.nft"
-    kernel_table: str = "ha_udp_lb"
-    """The one nftables table (family inet) the project owns; nobody else's rules are touched."""
-    agent_dir: str = "/usr/lib/ha-udp-lb"
-    """Holds the `node_agent` package: python3 -m node_agent with this on PYTHONPATH."""
-    metrics: str = "/var/lib/prometheus/node-exporter/ha-udp-lb.prom"
-    """node_exporter's textfile collector directory on Debian and Ubuntu."""
-    health_log: str = "/var/log/ha-udp-lb/health.log"
-    """Where the agent logs when no journal takes its output (containers, the lab)."""
-    pool_dir: str = "/etc/nginx/ha-udp-lb/pools"
-    staging: str = "/var/lib/ha-udp-lb/staging"
-
-    @property
-    def down_file(self) -> str:
-        return f"{self.run_dir}/nginx.down"
-
-    @property
-    def kernel_down_file(self) -> str:
-        """Written by the health agent: 1 while the kernel plane's table is missing."""
-        return f"{self.run_dir}/kernel.down"
-
-    @property
-    def watch_pid(self) -> str:
-        return f"{self.run_dir}/watch.pid"
-
-    @property
-    def health_state(self) -> str:
-        return f"{self.run_dir}/health.json"
-
-    @property
-    def health_pid(self) -> str:
-        return f"{self.run_dir}/health.pid"
-
-    def agent_module(self, name: str) -> str:
-        return f"{self.agent_dir}/node_agent/{name}"
-
-    @property
-    def loopback_state(self) -> str:
-        """The VIPs the loopback script added, so it never removes anyone else's address."""
-        return f"{self.run_dir}/loopback-vips"
-
-    @property
-    def health_script(self) -> str:
-        return f"{self.scripts}/nginx-health"
-
-    @property
-    def loopback_script(self) -> str:
-        return f"{self.scripts}/loopback-vips"
-
-    @property
-    def container_entrypoint(self) -> str:
-        """The docker target's container command: apply, then supervise (templates/container-entrypoint.sh.j2)."""
-        return f"{self.scripts}/container-entrypoint"
-
-    @property
-    def apply_script(self) -> str:
-        return f"{self.scripts}/apply"
-
-    def pool_file(self, pool: Pool) -> str:
-        return f"{self.pool_dir}/{pool.name}.conf"
-
-    watch_unit_name: str = "ha-udp-lb-nginx-watch.service"
-    loopback_unit_name: str = "ha-udp-lb-loopback-vips.service"
-    health_unit_name: str = "ha-udp-lb-health.service"
-
-    @property
-    def health_unit(self) -> str:
-        return f"{self.units}/{self.health_unit_name}"
-
-    @property
-    def directories(self) -> list[str]:
-        """Every directory a node file lives in."""
-        files = [self.keepalived_conf, self.nginx_conf, self.sysctl, self.apply_script, self.watch_unit]
-        files += [self.health_config, self.agent_module("agent.py")]
-        return sorted({path.rsplit("/", 1)[0] for path in files} | {self.pool_dir})
-
-    @property
-    def watch_unit(self) -> str:
-        return f"{self.units}/{self.watch_unit_name}"
-
-    @property
-    def loopback_unit(self) -> str:
-        return f"{self.units}/{self.loopback_unit_name}"
-
-
-PATHS = Paths()
 
 
 @cache

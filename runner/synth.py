@@ -12,7 +12,8 @@ from typing import Any
 
 from core.config import parse_stack
 from core.model import Stack
-from core.render import PATHS, NodeFile
+from core.paths import PATHS
+from core.render import NodeFile
 
 from .recorder import Recording, record
 from .stackfile import stack_config

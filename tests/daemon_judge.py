@@ -11,7 +11,8 @@ from pathlib import Path
 
 from core import complaints
 from core.model import Node, Stack
-from core.render import PATHS, render_node
+from core.paths import PATHS
+from core.render import render_node
 from lab.host import netns
 from lab.host.sandbox import run_in_node
 from runner.synth import write_tree

@@ -7,7 +7,8 @@ import pytest
 
 from core.config import parse_stack
 from core.errors import ConfigError
-from core.render import PATHS, render_node
+from core.paths import PATHS
+from core.render import render_node
 from runner.recorder import SYNTH_PRIVATE_KEY, Recording, record, without_secrets
 from runner.stackfile import stack_config
 from tests.base_config import config

@@ -13,8 +13,9 @@ import pytest
 
 from core.config import parse_stack
 from core.model import Stack
+from core.paths import PATHS
 from core.procnet import proc_net_local_address
-from core.render import PATHS, NodeFile, render_node
+from core.render import NodeFile, render_node
 from runner.stackfile import stack_config
 from tests.base_config import config
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import time
 
-from core.render import PATHS
+from core.paths import PATHS
 from runner.synth import synth
 
 from ..host.control import holders, node_sh, set_link, set_vrrp_path

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from runner.stackfile import ROOT
 
-from ..agents.wire import read_received, read_sent
+from ..agents.wire import Sent, read_received, read_sent
 from ..host.control import daemons, health_view, holders
 from ..host.site import wait_settled
 from ..host.state import ExporterState, LabState, PoolState
@@ -62,18 +62,7 @@ def run_trial(
     verdicts = _verdicts(state, ctx, events[0][0]) if scenario.collector and events else {}
     scenario.restore(ctx)
 
-    sent = [
-        (exporter.index, record)
-        for exporter in senders(state, scenario)
-        for record in read_sent((sent_dir / f"{exporter.index}.bin").read_bytes())
-    ]
-    delivered = [
-        Delivery(backend.address, record)
-        for backend in state.backends
-        if backend.ports
-        for record in read_received(_read_from(backend.data / "received.bin", offsets[backend.address]))
-        if record.trial == trial
-    ]
+    sent, delivered = _records(state, scenario, trial, sent_dir, offsets)
     pools = [p.name for p in probed(state, scenario)]
     traffic = analyse(sent, delivered, pools, settings.rate)
     moves = _moves(scenario, ctx, delivered, events[0][0]) if scenario.collector and events else {}
@@ -111,6 +100,25 @@ def run_trial(
         span_ms=(settings.duration_s + IN_FLIGHT_S) * 1000,
     )
     return report, picture
+
+
+def _records(
+    state: LabState, scenario: Scenario, trial: int, sent_dir: Path, offsets: dict[str, int]
+) -> tuple[list[tuple[int, Sent]], list[Delivery]]:
+    """What the exporters sent in this trial, and what the collectors got of it."""
+    sent = [
+        (exporter.index, record)
+        for exporter in senders(state, scenario)
+        for record in read_sent((sent_dir / f"{exporter.index}.bin").read_bytes())
+    ]
+    delivered = [
+        Delivery(backend.address, record)
+        for backend in state.backends
+        if backend.ports
+        for record in read_received(_read_from(backend.data / "received.bin", offsets[backend.address]))
+        if record.trial == trial
+    ]
+    return sent, delivered
 
 
 def _play(

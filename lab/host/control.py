@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.render import PATHS
+from core.paths import PATHS
 from runner.stackfile import ROOT
 
 from .netns import ip, netns_run

@@ -11,7 +11,7 @@ from ipaddress import IPv4Address, IPv4Interface, ip_network
 from pathlib import Path
 
 from core.model import Stack
-from core.render import PATHS
+from core.paths import PATHS
 from runner.synth import synth
 
 from . import netns

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.render import PATHS, kernel_id
+from core.paths import PATHS
+from core.render import kernel_id
 from node_agent.kernel import parse_counters
 
 from .control import counters, daemons, health_view, holders, nginx_down_flag, node_alive, node_sh
