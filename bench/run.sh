@@ -17,5 +17,6 @@ $PY -m lab drill --stack seed --files bench/seed/as-written --scenario nginx-kil
 $PY bench/saturation.py 300 dev > bench/results/saturation.json
 $PY bench/reload_churn.py 40 dev > bench/results/reload-churn.json
 sh bench/collectors.sh
+sh bench/kernel.sh
 $PY bench/throughput.py > bench/results/throughput.json
 $PY bench/summarize.py > bench/results/summary.md

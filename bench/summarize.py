@@ -13,6 +13,7 @@ CONFIGS = {
     "keepalived-defaults": "keepalived defaults (advert 1 s)",
     "seed-fixed-by-hand": "seed, fixed by hand",
     "seed-as-written": "seed, as written",
+    "kernel": "ours, kernel plane (dev stack)",
 }
 
 
