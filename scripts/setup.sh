@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(nginx-light libnginx-mod-stream keepalived iproute2 nfdump procps util-linux nftables gcc libc6-dev)
+packages=(nginx-light libnginx-mod-stream keepalived iproute2 nfdump procps util-linux nftables python3 gcc libc6-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
