@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import kernel, pools
+from . import pools
 from .agent import load, pool_configs
 from .judge import Verdict, usable
 from .kernel_plane import KernelPlane
@@ -34,8 +34,7 @@ def main(argv: list[str]) -> int:
     # The slot maps were just loaded with every collector healthy (the ruleset file).
     known = {p.name: views.get(p.name) or {b: Verdict(True, 0, "") for b in p.backends} for p in configs}
     plane = KernelPlane({p.name: p.kernel for p in configs if p.kernel}, config["kernel_down"], known)
-    commands = plane.changes(known, tables={})
-    problem = kernel.run(commands) if commands else None
+    problem = plane.apply(plane.changes(known, tables={}))
     if problem:
         print(f"ha-udp-lb health: nft refused the last known slots: {problem}", file=sys.stderr)
         return 1

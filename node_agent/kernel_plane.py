@@ -8,6 +8,7 @@ from pathlib import Path
 from . import kernel, report
 from .judge import Verdict, usable
 from .kernel import KernelPool
+from .netlink import Element
 
 TABLE_EVERY_NS = 50_000_000
 
@@ -23,21 +24,26 @@ class KernelPlane:
         # What the maps hold now: apply's `mark` left them as the saved view says.
         self.tables = {name: pool.table_for(usable(views[name])) for name, pool in pools.items()}
 
-    def changes(self, views: Views, tables: dict[str, list[int]] | None = None) -> str:
-        """One nft transaction taking every pool's maps from what they hold to the views."""
+    def changes(self, views: Views, tables: dict[str, list[int]] | None = None) -> dict[str, list[Element]]:
+        """The elements taking every pool's maps from what they hold to the views (one transaction)."""
         held = self.tables if tables is None else tables
-        commands = ""
+        maps: dict[str, list[Element]] = {}
         for name, pool in self.pools.items():
             wanted = pool.table_for(usable(views[name]))
-            commands += kernel.transaction(pool, held.get(name, pool.base), wanted)
+            maps |= kernel.transaction(pool, held.get(name, pool.base), wanted)
             held[name] = wanted
-        return commands
+        return maps
+
+    def apply(self, maps: dict[str, list[Element]]) -> str | None:
+        tables = {pool.table for pool in self.pools.values()}
+        return kernel.run(tables.pop(), maps) if maps and len(tables) == 1 else None
 
     def sync(self, views: Views) -> None:
-        commands = self.changes(views)
-        if commands:
-            problem = kernel.run(commands)
-            report.log(f"nft refused the slot change: {problem}" if problem else "kernel slot maps swapped")
+        maps = self.changes(views)
+        if maps:
+            problem = self.apply(maps)
+            slots = sum(len(elements) for elements in maps.values()) // 2
+            report.log(f"nftables refused the slot change: {problem}" if problem else f"{slots} kernel slots swapped")
 
     def watch(self, now: int) -> int:
         """Is the table there (every 50 ms)? keepalived faults the node while it is not. Returns when to look again."""

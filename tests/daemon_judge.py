@@ -32,16 +32,22 @@ class Verdict:
 
 
 def judge_node(stack: Stack, node: Node, tag: str) -> Verdict:
+    """The node's files at their paths, judged by keepalived, nginx and (kernel plane) nft."""
+    kernel = f" && nft -c -f {PATHS.kernel_ruleset}" if stack.pools_on("kernel") else ""
+    judges = f"keepalived --config-test && nginx -t -q{kernel}"
+    return on_node(stack, node, tag, f"sh -c '{PATHS.loopback_script} up && {judges} && echo JUDGED-OK' 2>&1")
+
+
+def on_node(stack: Stack, node: Node, tag: str, script: str, staged: bool = False) -> Verdict:
+    """`script` in a namespace of its own with the node's files laid out (at their paths, or where
+    Pulumi uploads them when `staged`), over the host's directories."""
     ns = f"{netns.PREFIX}j{tag}"[:15]
     work = Path(tempfile.mkdtemp(prefix="hulb-judge-"))
     host_end = f"{ns}x"[:15]
     try:
         netns.add_namespace(ns)
         netns.plug(ns, node.interface, str(node.address), host_end=host_end)
-        write_tree(work / "root", render_node(stack, node))
-        kernel = f" && nft -c -f {PATHS.kernel_ruleset}" if stack.pools_on("kernel") else ""
-        judges = f"keepalived --config-test && nginx -t -q{kernel}"
-        script = f"sh -c '{PATHS.loopback_script} up && {judges} && echo JUDGED-OK' 2>&1"
+        write_tree(work / "root" / (PATHS.staging.lstrip("/") if staged else ""), render_node(stack, node))
         result = run_in_node(ns, work / "root", work / "scratch", script)
         return Verdict(node.name, result.returncode, result.stdout + result.stderr)
     finally:

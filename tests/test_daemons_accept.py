@@ -12,9 +12,10 @@ import pytest
 
 from core.complaints import COMPLAINT
 from core.config import parse_stack
+from core.paths import PATHS
 from runner.stackfile import stack_config
 from tests.base_config import config
-from tests.daemon_judge import judge_node
+from tests.daemon_judge import judge_node, on_node
 
 pytestmark = pytest.mark.daemons
 
@@ -83,3 +84,17 @@ def test_every_line_keepalived_prints_about_the_seeds_config_is_a_complaint() ->
     assert len(lines) >= 5, lines  # whatever keepalived exits with: apply judges the lines too
     missed = [line for line in lines if not re.search(COMPLAINT, line)]
     assert not missed, f"apply would let these through: {missed}"
+
+
+def test_apply_stops_before_anything_starts_when_a_sysctl_it_needs_is_not_in_effect() -> None:
+    """As in a container, whose /proc/sys is read-only: the kernel plane needs forwarding, and a new
+    network namespace starts with it off. apply must say so and go no further, never `|| true`."""
+    stack = parse_stack(MATRIX["kernel-plane"])
+    script = (
+        f"mount --bind -o ro /proc/sys /proc/sys && bash {PATHS.staging}{PATHS.apply_script} {PATHS.staging}; "
+        "echo EXIT=$?; pgrep -x keepalived || echo NO-KEEPALIVED"
+    )
+    verdict = on_node(stack, stack.nodes[0], "sysctl", script, staged=True)
+    assert "EXIT=1" in verdict.output, verdict.output
+    assert "net.ipv4.ip_forward is 0 on lb1, needs 1" in verdict.output, verdict.output
+    assert "NO-KEEPALIVED" in verdict.output and "is live" not in verdict.output

@@ -3,6 +3,7 @@ same table in every process (nodes compute it apart and must agree)."""
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import sys
 from collections import Counter
@@ -11,6 +12,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from node_agent.kernel import KernelPool, transaction
 from node_agent.slots import base_table, table, table_size
 
 BACKENDS = st.lists(
@@ -86,3 +88,16 @@ def test_table_sizes_are_prime_and_grow_with_the_weights() -> None:
     assert table_size([1, 1, 1]) == 8191
     size = table_size([50] * 10)
     assert size >= 50_000 and all(size % d for d in range(2, int(size**0.5) + 1))
+
+
+def test_a_health_change_swaps_exactly_the_changed_slots_encoded_as_the_kernel_keeps_them() -> None:
+    backends = [(f"198.18.0.{21 + i}:2055", f"198.18.0.{21 + i}", 2055 + i) for i in range(3)]
+    pool = KernelPool("ha_udp_lb", "p_netflow", "/etc/ha-udp-lb/kernel.nft", backends, [1, 1, 1], 8191)
+    after = pool.table_for({"198.18.0.22:2055", "198.18.0.23:2055"})
+    maps = transaction(pool, pool.base, after)
+    moved = [slot for slot, owner in enumerate(pool.base) if owner == 0]
+    assert [struct.unpack("=I", key)[0] for key, _ in maps["p_netflow_addrs"]] == moved
+    for (key, address), (_, port) in zip(maps["p_netflow_addrs"], maps["p_netflow_ports"], strict=True):
+        owner = after[struct.unpack("=I", key)[0]]
+        assert address == bytes([198, 18, 0, 21 + owner]) and port == struct.pack("!H", 2055 + owner)
+    assert transaction(pool, after, after) == {}
