@@ -27,13 +27,16 @@ class KernelPool:
     size: int
     base: list[int] = field(init=False)
     """The slots as the ruleset file loads them: every collector healthy."""
+    ranked: list[tuple[int, ...]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.base = slots.base_table([b[0] for b in self.backends], self.weights, self.size)
+        names = [b[0] for b in self.backends]
+        self.base = slots.base_table(names, self.weights, self.size)
+        self.ranked = slots.rankings(names, self.weights, self.size)
 
     def table_for(self, healthy: set[str]) -> list[int]:
         indices = {i for i, b in enumerate(self.backends) if b[0] in healthy}
-        return slots.table([b[0] for b in self.backends], self.weights, self.base, indices)
+        return slots.table_from(self.base, self.ranked, indices)
 
 
 def transaction(pool: KernelPool, before: list[int], after: list[int]) -> dict[str, list[netlink.Element]]:

@@ -39,11 +39,18 @@ class KernelPlane:
         return kernel.run(tables.pop(), maps) if maps and len(tables) == 1 else None
 
     def sync(self, views: Views) -> None:
-        maps = self.changes(views)
-        if maps:
-            problem = self.apply(maps)
-            slots = sum(len(elements) for elements in maps.values()) // 2
-            report.log(f"nftables refused the slot change: {problem}" if problem else f"{slots} kernel slots swapped")
+        """One transaction per pool, so the first pool's exporters move without waiting for the others'."""
+        for name, pool in self.pools.items():
+            wanted = pool.table_for(usable(views[name]))
+            maps = kernel.transaction(pool, self.tables.get(name, pool.base), wanted)
+            if not maps:
+                continue
+            problem = kernel.run(pool.table, maps)
+            if problem:
+                report.log(f"nftables refused pool {name}'s slot change: {problem}")
+                continue
+            self.tables[name] = wanted
+            report.log(f"pool {name}: {len(maps[f'{pool.id}_addrs'])} kernel slots swapped")
 
     def watch(self, now: int) -> int:
         """Is the table there (every 50 ms)? keepalived faults the node while it is not. Returns when to look again."""

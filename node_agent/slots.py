@@ -76,6 +76,24 @@ def _score(slot: int, backend: str, weight: int) -> float:
     return -weight / math.log(unit)
 
 
+def rankings(backends: list[str], weights: list[int], size: int) -> list[tuple[int, ...]]:
+    """Per slot, every backend index from the rendezvous winner down: computed once, so a health
+    change costs a lookup per slot instead of a hash per slot and backend."""
+    return [
+        tuple(sorted(range(len(backends)), key=lambda b: -_score(slot, backends[b], weights[b])))
+        for slot in range(size)
+    ]
+
+
+def table_from(base: list[int], ranked: list[tuple[int, ...]], healthy: set[int]) -> list[int]:
+    """`table`, from precomputed `rankings`: the same result."""
+    if not healthy:
+        return list(base)
+    return [
+        owner if owner in healthy else next(b for b in ranked[slot] if b in healthy) for slot, owner in enumerate(base)
+    ]
+
+
 def table(backends: list[str], weights: list[int], base: list[int], healthy: set[int]) -> list[int]:
     """Slot → backend index for the `healthy` backends (indices into `backends`). Slots whose base
     owner is healthy keep it; the others go to their rendezvous winner among the healthy."""

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from node_agent.kernel import KernelPool, transaction
-from node_agent.slots import base_table, table, table_size
+from node_agent.slots import base_table, rankings, table, table_from, table_size
 
 BACKENDS = st.lists(
     st.tuples(st.integers(0, 255), st.integers(1, 65535), st.integers(1, 5)),
@@ -101,3 +101,12 @@ def test_a_health_change_swaps_exactly_the_changed_slots_encoded_as_the_kernel_k
         owner = after[struct.unpack("=I", key)[0]]
         assert address == bytes([198, 18, 0, 21 + owner]) and port == struct.pack("!H", 2055 + owner)
     assert transaction(pool, after, after) == {}
+
+
+def test_precomputed_rankings_give_the_same_table() -> None:
+    names = [f"198.18.0.{21 + i}:2055" for i in range(4)]
+    weights = [1, 2, 1, 3]
+    size = table_size(weights)
+    base, ranked = base_table(names, weights, size), rankings(names, weights, size)
+    for healthy in ({0, 1, 2, 3}, {1, 2, 3}, {0, 3}, {2}):
+        assert table_from(base, ranked, healthy) == table(names, weights, base, healthy)
