@@ -45,12 +45,13 @@ def main() -> None:
 def collectors() -> None:
     """The collector scenarios: how fast the lost collector's exporters move, and what others lose."""
     print(
-        "\n| source | scenario | trials | exporters on it (min) | re-homed p50 / p95 / max (ms) | "
+        "\n| data plane | scenario | trials | exporters on it (min) | re-homed p50 / p95 / max (ms) | "
         "nodes disagreed max (ms) | lost by other exporters | checks |"
     )
     print("|---|---|---|---|---|---|---|---|")
-    for source in ("none", "transparent"):
-        for drill in sorted((RESULTS / f"collectors-{source}").glob("*/drill.json")):
+    runs = [("nginx, source none", "collectors-none"), ("nginx, source transparent", "collectors-transparent")]
+    for source, directory in [*runs, ("kernel plane", "kernel")]:
+        for drill in sorted((RESULTS / directory).glob("collector-*/drill.json")):
             report = DrillReport.load(drill)
             moved = [len(t.rehomed_ms) for t in report.trials]
             r = report.rehomed_ms
