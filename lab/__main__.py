@@ -1,4 +1,4 @@
-"""python -m lab {synth,up,down,status,drill,demo}: run a stack's real keepalived and nginx in network
+"""python -m lab {synth,up,down,status,drill,docker,demo}: run a stack's real keepalived and nginx in network
 namespaces on this machine, and drill its failovers."""
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .docker.cli import add_commands as add_docker_commands
     from .drill.scenarios import SCENARIOS
 
     parser = argparse.ArgumentParser(prog="python -m lab", description=__doc__)
@@ -97,6 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     drill.add_argument("--files", type=Path, metavar="DIR", help="as for `up`, when the drill brings the lab up")
     _add_source(drill)
     drill.set_defaults(run=_drill)
+
+    add_docker_commands(commands)
 
     demo = commands.add_parser("demo", help="up the dev stack, drill one failover, print the result, down")
     demo.set_defaults(run=_demo)

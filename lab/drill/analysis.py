@@ -124,6 +124,12 @@ def _longest_run(
     return longest
 
 
+def lost_since(sent: Iterable[tuple[int, Sent]], delivered: Iterable[Delivery], since_ns: int) -> int:
+    """Probes sent at or after `since_ns` that no collector got."""
+    got = {(d.record.exporter, d.record.flow, d.record.seq) for d in delivered}
+    return sum(1 for exporter, r in sent if r.sent_ns >= since_ns and (exporter, r.flow, r.seq) not in got)
+
+
 def rehomed(delivered: Iterable[Delivery], collector: str, event_ns: int, back: bool) -> dict[Flow, float | None]:
     """Per flow, ms from `event_ns` to its first datagram at its new collector, or None if it never got
     there. `back` False: the flows `collector` had before the event, moving elsewhere; True: the flows

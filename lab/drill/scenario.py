@@ -3,6 +3,7 @@ is put back; and the context a trial hands it."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,10 @@ class Context:
     victim: NodeState
     events: Events = field(default_factory=list)
     observations: dict[str, object] = field(default_factory=dict)
+    checks: dict[str, bool] = field(default_factory=dict)
+    """What the scenario judged itself, beside the trial's own checks."""
+    background: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    """Processes the scenario runs for the trial's length (started in prepare, collected in restore)."""
 
     def mark(self, label: str) -> None:
         self.events.append((time.monotonic_ns(), label))
@@ -63,5 +68,8 @@ class Scenario:
     "returns": it comes back, its exporters must return and nothing else move."""
     planes: frozenset[str] = frozenset({"nginx", "kernel"})
     """The data planes the scenario means something for."""
+    zero_loss_from: str | None = None
+    """Nothing may be lost from the first event whose label starts with this on (the failure itself
+    may cost datagrams, what follows it may not)."""
     duration_s: float | None = None
     """Seconds of traffic when the drill's own setting is too short for what must be seen."""

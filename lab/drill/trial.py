@@ -15,7 +15,7 @@ from ..agents.wire import Sent, read_received, read_sent
 from ..host.control import daemons, health_view, holders
 from ..host.site import wait_settled
 from ..host.state import ExporterState, LabState, PoolState
-from .analysis import Delivery, Flow, FlowResult, TrialTraffic, analyse, per_bucket, rehomed
+from .analysis import Delivery, Flow, FlowResult, TrialTraffic, analyse, lost_since, per_bucket, rehomed
 from .report import Event, TrialReport
 from .scenario import Context, Scenario
 from .timeline import BUCKET_MS
@@ -84,7 +84,10 @@ def run_trial(
         moved=traffic.moved,
         events=[Event(since_start(ns), label) for ns, label in events],
         observations=ctx.observations,
-        checks=judge(state, scenario, ctx, traffic, after, healthy) | _collector_checks(scenario, flows, set(moves)),
+        checks=judge(state, scenario, ctx, traffic, after, healthy)
+        | _collector_checks(scenario, flows, set(moves))
+        | _loss_after_checks(scenario, events, sent, delivered)
+        | ctx.checks,
         flows=flows,
         rehomed_ms=sorted(ms for ms in moves.values() if ms is not None),
         verdict_ms=verdicts,
@@ -165,6 +168,16 @@ def judge(
             len(nodes) == len(state.nodes) for nodes in cut.values()
         )
     return checks
+
+
+def _loss_after_checks(
+    scenario: Scenario, events: list[tuple[int, str]], sent: list[tuple[int, Sent]], delivered: list[Delivery]
+) -> dict[str, bool]:
+    if not scenario.zero_loss_from:
+        return {}
+    key = f"nothing lost from “{scenario.zero_loss_from}” on"
+    since = [ns for ns, label in events if label.startswith(scenario.zero_loss_from)]
+    return {key: bool(since) and lost_since(sent, delivered, since[0]) == 0}
 
 
 MIN_ON_LOST_COLLECTOR = 32

@@ -63,7 +63,7 @@ def up(
         raise LabError("a lab is already up: run `python -m lab down` first")
     try:
         stack = synth(stack_name, LAB_DIR / "synth", config=lab_config(stack_name, overrides or {}))
-        subnet = _check_addresses(stack)
+        subnet = check_addresses(stack)
         unknown = sorted(set(nfcapd_pools) - {p.name for p in stack.pools})
         if unknown:
             raise LabError(
@@ -90,7 +90,7 @@ def down() -> list[str]:
     return namespaces + links
 
 
-def _check_addresses(stack: Stack) -> IPv4Interface:
+def check_addresses(stack: Stack) -> IPv4Interface:
     """The lab only runs stacks that live entirely in 198.18.0.0/15, with every address on the first
     node's subnet (one bridge); anything else is refused before a single namespace exists."""
     first = stack.nodes[0].address
@@ -119,38 +119,24 @@ def _build(
 ) -> LabState:
     netns.add_bridge(BRIDGE)
     nodes = [_start_node(stack, node.name, bundle) for node in stack.nodes]
-    pools = [
-        PoolState(
-            name=p.name,
-            vip=str(p.vip),
-            port=p.port,
-            backends=[(str(b.address), b.port) for b in p.backends],
-            collector="nfcapd" if p.name in nfcapd_pools else "sink",
-        )
-        for p in stack.pools
-    ]
-    ports_by_address: dict[str, dict[int, str]] = {}
-    for pool in pools:
-        for address, port in pool.backends:
-            ports_by_address.setdefault(address, {})[port] = pool.collector
-    backends = []
-    for index, (address, ports) in enumerate(sorted(ports_by_address.items()), start=1):
-        ns = f"{netns.PREFIX}-be{index}"
-        netns.add_namespace(ns)
-        backend = BackendState(
-            name=f"be{index}",
-            netns=ns,
-            address=address,
-            link=netns.plug(ns, "eth0", f"{address}/{subnet.network.prefixlen}", BRIDGE),
-            ports=sorted(port for port, collector in ports.items() if collector == "sink"),
-            nfcapd_ports=sorted(port for port, collector in ports.items() if collector == "nfcapd"),
-            data=LAB_DIR / "backends" / address,
-        )
-        start_backend(backend)
-        backends.append(backend)
+    return around_nodes(stack_name, stack, subnet, nodes, BRIDGE, exporters, nfcapd_pools)
+
+
+def around_nodes(
+    stack_name: str,
+    stack: Stack,
+    subnet: IPv4Interface,
+    nodes: list[NodeState],
+    bridge: str,
+    exporters: int,
+    nfcapd_pools: tuple[str, ...] = (),
+) -> LabState:
+    """The stack's collectors and `exporters` exporters on `bridge` beside its running `nodes`."""
+    pools = _pool_states(stack, nfcapd_pools)
+    backends = _add_backends(pools, subnet, bridge)
     used = {IPv4Address(n.address) for n in nodes} | {IPv4Address(b.address) for b in backends}
     used |= {IPv4Address(str(v.address.ip)) for v in stack.vips}
-    exporter_states = _add_exporters(subnet, used, exporters)
+    exporter_states = _add_exporters(subnet, used, exporters, bridge)
     return LabState(
         stack=stack_name,
         nodes=nodes,
@@ -163,10 +149,47 @@ def _build(
     )
 
 
+def _pool_states(stack: Stack, nfcapd_pools: tuple[str, ...] = ()) -> list[PoolState]:
+    return [
+        PoolState(
+            name=p.name,
+            vip=str(p.vip),
+            port=p.port,
+            backends=[(str(b.address), b.port) for b in p.backends],
+            collector="nfcapd" if p.name in nfcapd_pools else "sink",
+        )
+        for p in stack.pools
+    ]
+
+
+def _add_backends(pools: list[PoolState], subnet: IPv4Interface, bridge: str) -> list[BackendState]:
+    """A namespace on `bridge` per collector address of the pools, its collectors started."""
+    ports_by_address: dict[str, dict[int, str]] = {}
+    for pool in pools:
+        for address, port in pool.backends:
+            ports_by_address.setdefault(address, {})[port] = pool.collector
+    backends = []
+    for index, (address, ports) in enumerate(sorted(ports_by_address.items()), start=1):
+        ns = f"{netns.PREFIX}-be{index}"
+        netns.add_namespace(ns)
+        backend = BackendState(
+            name=f"be{index}",
+            netns=ns,
+            address=address,
+            link=netns.plug(ns, "eth0", f"{address}/{subnet.network.prefixlen}", bridge),
+            ports=sorted(port for port, collector in ports.items() if collector == "sink"),
+            nfcapd_ports=sorted(port for port, collector in ports.items() if collector == "nfcapd"),
+            data=LAB_DIR / "backends" / address,
+        )
+        start_backend(backend)
+        backends.append(backend)
+    return backends
+
+
 EXPORTER_NAMESPACES = 4
 
 
-def _add_exporters(subnet: IPv4Interface, used: set[IPv4Address], count: int) -> list[ExporterState]:
+def _add_exporters(subnet: IPv4Interface, used: set[IPv4Address], count: int, bridge: str) -> list[ExporterState]:
     """`count` exporters, each with its own address, spread over at most four namespaces (one sender
     process each): many exporters without many processes. The first four have a namespace each."""
     candidates = [a for a in subnet.network.hosts() if a not in used and int(a) % 256 >= 120]
@@ -178,7 +201,7 @@ def _add_exporters(subnet: IPv4Interface, used: set[IPv4Address], count: int) ->
         exporter = ExporterState(index=index, netns=ns, address=str(next(free)))
         if index <= EXPORTER_NAMESPACES:
             netns.add_namespace(ns)
-            netns.plug(ns, "eth0", f"{exporter.address}/{prefix}", BRIDGE)
+            netns.plug(ns, "eth0", f"{exporter.address}/{prefix}", bridge)
         else:
             netns.netns_run(ns, "ip", "addr", "add", f"{exporter.address}/{prefix}", "dev", "eth0")
         exporters.append(exporter)

@@ -1,0 +1,157 @@
+"""The failures a drill plays on the docker stack's containers, each as Docker or the host would cause
+it, with ARP watched throughout every trial: for each VIP, one MAC answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+from core import commands
+from runner.stackfile import ROOT
+
+from ..drill.arp import arp_verdict
+from ..drill.scenario import Context, Scenario, ScenarioError
+from ..drill.trial import IN_FLIGHT_S, LEAD_IN_S
+from ..host.control import holders, node_sh
+from ..host.state import LAB_DIR
+from .engine import docker
+from .site import attach, mac_of, wait_keepalived
+
+ARP_INTERVAL_MS = 10.0
+RESTART_TIMEOUT_S = 30
+
+
+def _sample_arp(ctx: Context, seconds: float) -> None:
+    """ARP asked for every VIP every 10 ms from the first exporter, for the whole trial."""
+    exporter = ctx.state.exporters[0]
+    out = LAB_DIR / "arp.json"
+    out.unlink(missing_ok=True)
+    ctx.observations["arp_macs"] = {mac_of(node): node.name for node in ctx.state.nodes}
+    argv = [sys.executable, "-m", "lab.agents.arp_probe", "eth0", exporter.address, f"{seconds:.2f}"]
+    argv += [str(ARP_INTERVAL_MS), str(out), *(vip.address for vip in ctx.state.vips)]
+    ctx.background["arp"] = subprocess.Popen(["ip", "netns", "exec", exporter.netns, *argv], cwd=ROOT)
+
+
+def _judge_arp(ctx: Context) -> None:
+    if ctx.background.pop("arp").wait(timeout=60) != 0:
+        raise ScenarioError("the ARP probe failed")
+    samples = json.loads((LAB_DIR / "arp.json").read_text())
+    owners = ctx.observations["arp_macs"]
+    assert isinstance(owners, dict)
+    checks, observations = arp_verdict(samples["rounds"], samples["interval_ms"], owners)
+    ctx.checks |= checks
+    ctx.observations |= observations
+
+
+def _kill_nginx(ctx: Context) -> None:
+    ctx.mark(f"nginx killed in {ctx.victim.name} (SIGKILL)")
+    if node_sh(ctx.victim, "pkill -KILL -x nginx").returncode != 0:
+        raise ScenarioError(f"no nginx to kill in {ctx.victim.name}")
+
+
+def _reapply(ctx: Context) -> None:
+    """What brings a dead nginx back: the node's own apply, as the container's command runs it."""
+    docker("exec", ctx.victim.name, *commands.apply_command().split())
+
+
+def _kill_init(ctx: Context) -> None:
+    """The container's PID 1 killed from the host, as the OOM killer or a crash would: its restart
+    policy starts it again, and it takes its VIP back."""
+    victim, vip = ctx.victim, ctx.state.vips[0].address
+    before = victim.init_pid
+    ctx.mark(f"{victim.name}'s PID 1 killed from the host")
+    os.kill(before, signal.SIGKILL)
+    _wait_restarted(ctx, before)
+    ctx.mark(f"{victim.name} restarted by its policy")
+    wait_keepalived(victim)
+    ctx.mark(f"keepalived running again in {victim.name}")
+    deadline = time.monotonic() + RESTART_TIMEOUT_S
+    while holders(ctx.state)[vip] != [victim.name]:
+        if time.monotonic() > deadline:
+            raise ScenarioError(f"{vip} did not come back to {victim.name} within {RESTART_TIMEOUT_S} s")
+        time.sleep(0.02)
+    ctx.mark(f"{vip} back on {victim.name}")
+
+
+def _kill_container(ctx: Context) -> None:
+    ctx.mark(f"{ctx.victim.name}: docker kill")
+    docker("kill", ctx.victim.name)
+
+
+def _stop_container(ctx: Context) -> None:
+    ctx.mark(f"{ctx.victim.name}: docker stop")
+    docker("stop", ctx.victim.name)
+
+
+def _start_again(ctx: Context) -> None:
+    """A killed or stopped container stays down (Docker counts both as stopping it by hand)."""
+    docker("start", ctx.victim.name)
+    wait_keepalived(attach(ctx.victim))
+
+
+def _wait_restarted(ctx: Context, before: int) -> None:
+    """Until the victim's container runs again with a new PID 1; the lab then follows it there."""
+    deadline = time.monotonic() + RESTART_TIMEOUT_S
+    while True:
+        status, pid = docker("inspect", "-f", "{{.State.Status}} {{.State.Pid}}", ctx.victim.name).split()
+        if status == "running" and int(pid) not in (0, before):
+            break
+        if time.monotonic() > deadline:
+            raise ScenarioError(f"{ctx.victim.name} was not restarted by its policy within {RESTART_TIMEOUT_S} s")
+        time.sleep(0.02)
+    attach(ctx.victim)
+
+
+def _watched(scenario: Scenario) -> Scenario:
+    """`scenario` with ARP sampled from before its exporters start until after they stop."""
+    seconds = LEAD_IN_S + (scenario.duration_s or 4.0) + IN_FLIGHT_S
+    restore = scenario.restore
+
+    def judge_then_restore(ctx: Context) -> None:
+        _judge_arp(ctx)
+        restore(ctx)
+
+    return replace(scenario, prepare=lambda ctx: _sample_arp(ctx, seconds), restore=judge_then_restore)
+
+
+DOCKER_SCENARIOS: dict[str, Scenario] = {
+    s.name: _watched(s)
+    for s in (
+        Scenario(
+            "nginx-kill",
+            "every nginx process in the master's container killed (SIGKILL)",
+            act=_kill_nginx,
+            restore=_reapply,
+            duration_s=4.0,
+        ),
+        Scenario(
+            "container-kill",
+            "the master's container killed (docker kill: SIGKILL, no goodbye)",
+            act=_kill_container,
+            restore=_start_again,
+            duration_s=4.0,
+        ),
+        Scenario(
+            "container-stop",
+            "the master's container stopped (docker stop: SIGTERM, keepalived says goodbye)",
+            act=_stop_container,
+            restore=_start_again,
+            zero_loss=True,
+            duration_s=4.0,
+        ),
+        Scenario(
+            "policy-restart",
+            "the master's PID 1 killed from the host; its restart policy starts it again and it takes the VIP back",
+            act=_kill_init,
+            restore=lambda ctx: None,
+            vip_ends_on="the victim",
+            zero_loss_from="keepalived running again",
+            duration_s=8.0,
+        ),
+    )
+}
