@@ -37,6 +37,12 @@ def docker(*args: str, stdin: bytes | None = None, timeout: float = 600) -> str:
     return result.stdout.decode()
 
 
+def logs(container: str, lines: int = 40) -> str:
+    """The end of a container's output, stdout and stderr as it wrote them."""
+    argv = ["docker", "logs", "--tail", str(lines), container]
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False).stdout
+
+
 def running() -> bool:
     return (
         shutil.which("docker") is not None

@@ -3,47 +3,36 @@ it, with ARP watched throughout every trial: for each VIP, one MAC answers."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import replace
 
 from core import commands
-from runner.stackfile import ROOT
 
 from ..drill.arp import arp_verdict
 from ..drill.scenario import Context, Scenario, ScenarioError
 from ..drill.trial import IN_FLIGHT_S, LEAD_IN_S
 from ..host.control import holders, node_sh
 from ..host.state import LAB_DIR
+from .arp_watch import owners, read_probe, start_probe
 from .engine import docker
-from .site import attach, mac_of, wait_keepalived
+from .site import attach, wait_keepalived
 
-ARP_INTERVAL_MS = 10.0
+ARP_SAMPLES = LAB_DIR / "arp.json"
 RESTART_TIMEOUT_S = 30
 
 
 def _sample_arp(ctx: Context, seconds: float) -> None:
-    """ARP asked for every VIP every 10 ms from the first exporter, for the whole trial."""
-    exporter = ctx.state.exporters[0]
-    out = LAB_DIR / "arp.json"
-    out.unlink(missing_ok=True)
-    ctx.observations["arp_macs"] = {mac_of(node): node.name for node in ctx.state.nodes}
-    argv = [sys.executable, "-m", "lab.agents.arp_probe", "eth0", exporter.address, f"{seconds:.2f}"]
-    argv += [str(ARP_INTERVAL_MS), str(out), *(vip.address for vip in ctx.state.vips)]
-    ctx.background["arp"] = subprocess.Popen(["ip", "netns", "exec", exporter.netns, *argv], cwd=ROOT)
+    ctx.observations["arp_macs"] = owners(ctx.state)
+    ctx.background["arp"] = start_probe(ctx.state, seconds, ARP_SAMPLES)
 
 
 def _judge_arp(ctx: Context) -> None:
-    if ctx.background.pop("arp").wait(timeout=60) != 0:
-        raise ScenarioError("the ARP probe failed")
-    samples = json.loads((LAB_DIR / "arp.json").read_text())
-    owners = ctx.observations["arp_macs"]
-    assert isinstance(owners, dict)
-    checks, observations = arp_verdict(samples["rounds"], samples["interval_ms"], owners)
+    samples = read_probe(ctx.background.pop("arp"), ARP_SAMPLES)
+    macs = ctx.observations["arp_macs"]
+    assert isinstance(macs, dict)
+    checks, observations = arp_verdict(samples["rounds"], samples["interval_ms"], macs)
     ctx.checks |= checks
     ctx.observations |= observations
 

@@ -21,7 +21,7 @@ from ..host import site as lab_site
 from ..host.control import daemons
 from ..host.site import LabError, around_nodes, check_addresses, wait_settled
 from ..host.state import LAB_DIR, STATE_FILE, LabState, NodeState
-from .engine import DockerError, docker, running
+from .engine import DockerError, docker, logs, running
 from .image import build
 
 LIVE_TIMEOUT_S = 60
@@ -75,7 +75,7 @@ def attach(node: NodeState) -> NodeState:
     namespace and veth."""
     pid = int(docker("inspect", "-f", "{{.State.Pid}}", node.name))
     if pid == 0:
-        raise LabError(f"container {node.name} is not running:\n{docker('logs', '--tail', '30', node.name)}")
+        raise LabError(f"container {node.name} is not running:\n{logs(node.name)}")
     netns.ip("netns", "del", node.netns, check=False)
     netns.ip("netns", "attach", node.netns, str(pid))
     iflink = netns.netns_run(node.netns, "cat", f"/sys/class/net/{node.interface}/iflink").stdout.strip()
@@ -165,7 +165,7 @@ def wait_keepalived(node: NodeState, timeout: float = LIVE_TIMEOUT_S) -> None:
     while daemons(node).get("keepalived", 0) == 0:
         status = docker("inspect", "-f", "{{.State.Status}}", node.name).strip()
         if status != "running" or _restarts(node) != restarts:
-            raise LabError(f"container {node.name} failed ({status}):\n{docker('logs', '--tail', '40', node.name)}")
+            raise LabError(f"container {node.name} failed ({status}):\n{logs(node.name)}")
         if time.monotonic() > deadline:
             raise LabError(f"keepalived not running in {node.name} after {timeout} s")
         time.sleep(0.1)

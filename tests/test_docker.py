@@ -1,0 +1,77 @@
+"""The dev stack on a real Docker engine: the image built from docker/Dockerfile, the containers the
+program declares created one-to-one (runner/docker_calls.py), every docker scenario once with ARP
+watched, and the ARP fix shown to matter. `make bench-docker` runs the 20-trial figures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lab.docker import site
+from lab.docker.arp_watch import answers_for
+from lab.docker.engine import engine, kernel_default_namespaces
+from lab.docker.scenarios import DOCKER_SCENARIOS
+from lab.drill.run import run
+from lab.drill.trial import Settings
+from lab.host.netns import netns_run
+from lab.host.site import LabError
+from lab.host.state import LabState
+
+pytestmark = pytest.mark.docker
+
+KERNEL_DEFAULT_ARP = {"net.ipv4.conf.all.arp_ignore": "0", "net.ipv4.conf.all.arp_announce": "0"}
+
+
+@pytest.fixture(scope="module")
+def on_engine() -> Iterator[None]:
+    with engine(), kernel_default_namespaces():
+        site.down()  # what a killed earlier run left
+        yield
+
+
+@pytest.fixture(scope="module")
+def stack(on_engine: None) -> Iterator[LabState]:
+    state = site.up("dev")
+    try:
+        yield state
+    finally:
+        site.down()
+
+
+def test_containers_without_the_programs_sysctls_refuse_to_start(on_engine: None) -> None:
+    """At the kernel's defaults a container answers ARP for the VIPs it keeps on lo; apply says so."""
+    with pytest.raises(LabError, match=r"net\.ipv4\.conf\.all\.arp_\w+ is 0 on lb\d, needs \d"):
+        site.up("dev", sysctls=False)
+
+
+def test_only_the_master_answers_arp_and_the_check_sees_a_backup_that_would(stack: LabState) -> None:
+    vip = stack.vips[0]
+    backup = next(n for n in stack.nodes if n.name != vip.preferred)
+    assert answers_for(stack, vip.address) == {vip.preferred}
+    # The backup's namespace at the kernel's defaults, as without the program's sysctls: the ARP
+    # check must then see two nodes answer for one VIP.
+    saved = {key: _sysctl(backup.netns, key) for key in KERNEL_DEFAULT_ARP}
+    try:
+        for key, value in KERNEL_DEFAULT_ARP.items():
+            netns_run(backup.netns, "sysctl", "-qw", f"{key}={value}")
+        assert answers_for(stack, vip.address) == {vip.preferred, backup.name}
+    finally:
+        for key, value in saved.items():
+            netns_run(backup.netns, "sysctl", "-qw", f"{key}={value}")
+    assert answers_for(stack, vip.address) == {vip.preferred}
+
+
+@pytest.mark.parametrize("name", list(DOCKER_SCENARIOS))
+def test_scenario(stack: LabState, name: str, tmp_path: Path) -> None:
+    scenario = DOCKER_SCENARIOS[name]
+    trial = run(stack, scenario, trials=1, settings=Settings(), out=tmp_path).trials[0]
+    assert not trial.failed, f"{name}: {trial.failed}; {trial.holders_after=}, {trial.lost=}, {trial.observations=}"
+    assert "no VIP answered by two MACs in any ARP sample" in trial.checks
+    assert int(str(trial.observations["arp_samples"])) > 300  # every 10 ms through the whole trial
+    assert ("no datagram lost" in trial.checks) == scenario.zero_loss
+
+
+def _sysctl(ns: str, key: str) -> str:
+    return netns_run(ns, "sysctl", "-n", key).stdout.strip()
