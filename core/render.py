@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -237,13 +236,13 @@ def _seconds(value: float) -> str:
 
 def namespaced_sysctls(files: dict[str, NodeFile]) -> dict[str, str]:
     """The node's sysctls a container can be given at creation (its /proc/sys is read-only later):
-    those of its own network namespace, not host-wide ones, and not one per interface (the interface
-    may not exist yet when they are set; `default` covers it)."""
-    per_interface = re.compile(r"\.conf\.(?!all\.|default\.)")
+    those of its own network namespace, not host-wide ones. Per-interface ones too: the engine sets
+    them once the interface is in the namespace, and `default` does not reach an interface moved in
+    before it was set (measured on Docker 20.10)."""
     settings = {}
     for line in files[PATHS.sysctl].content.splitlines():
         key, _, value = (part.strip() for part in line.partition("="))
-        if key.startswith("net.") and not key.startswith("net.core.") and not per_interface.search(key):
+        if key.startswith("net.") and not key.startswith("net.core."):
             settings[key] = value
     return settings
 

@@ -15,6 +15,7 @@ from runner.stackfile import StackNotFound
 from runner.synth import OutputNotOurs
 
 from .host.state import LabNotUp
+from .options import add_overrides, overrides
 
 DEMO_SCENARIO = "nginx-kill"
 COLLECTOR_EXPORTERS = 120
@@ -75,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="run hand-written node files instead of the program's (DIR/nodes/<node>/files, commands.sh)",
     )
-    _add_source(up)
+    add_overrides(up)
     up.set_defaults(run=_up)
 
     down = commands.add_parser("down", help="remove every namespace, process and file the lab made")
@@ -96,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     drill.add_argument("--duration", type=float, default=4.0, help="seconds of traffic per trial (default 4)")
     drill.add_argument("--out", type=Path, help="where drill.json and timeline.png go (default out/drills/…)")
     drill.add_argument("--files", type=Path, metavar="DIR", help="as for `up`, when the drill brings the lab up")
-    _add_source(drill)
+    add_overrides(drill)
     drill.set_defaults(run=_drill)
 
     add_docker_commands(commands)
@@ -104,24 +105,6 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="up the dev stack, drill one failover, print the result, down")
     demo.set_defaults(run=_demo)
     return parser
-
-
-def _add_source(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--source",
-        choices=["none", "transparent"],
-        help="every pool's source instead of the stack file's (transparent: collectors see the exporter's address)",
-    )
-    command.add_argument(
-        "--data-plane",
-        choices=["nginx", "kernel"],
-        help="every pool's data plane instead of the stack file's (kernel: nftables forwards, statelessly)",
-    )
-
-
-def _overrides(args: Any) -> dict[str, str]:
-    chosen = {"source": args.source, "dataPlane": args.data_plane}
-    return {key: value for key, value in chosen.items() if value is not None}
 
 
 def _synth(args: Any) -> None:
@@ -140,7 +123,7 @@ def _up(args: Any) -> None:
         exporters=args.exporters,
         nfcapd_pools=tuple(args.nfcapd_pool),
         bundle=args.files,
-        overrides=_overrides(args),
+        overrides=overrides(args),
     )
     print(report(state))
     print("\nnext: python -m lab drill --stack", args.stack, "--scenario nginx-kill   |   python -m lab down")
@@ -173,8 +156,8 @@ def _drill(args: Any) -> int:
     names = [n for n, s in SCENARIOS.items() if plane in s.planes] if args.scenario == "all" else [args.scenario]
     # Collector scenarios need enough exporters that at least 32 share the collector they lose.
     exporters = COLLECTOR_EXPORTERS if any(SCENARIOS[name].collector for name in names) else 4
-    overrides = _overrides(args)
-    state = up(args.stack, exporters=exporters, bundle=args.files, overrides=overrides) if owned else load_state()
+    chosen = overrides(args)
+    state = up(args.stack, exporters=exporters, bundle=args.files, overrides=chosen) if owned else load_state()
     try:
         if state.stack != args.stack:
             raise LabError(f"the lab is up with stack {state.stack!r}, not {args.stack!r}: `python -m lab down` first")

@@ -4,7 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(nginx-light libnginx-mod-stream keepalived iproute2 nfdump procps util-linux nftables python3 gcc libc6-dev)
+packages=(nginx-light libnginx-mod-stream keepalived iproute2 nfdump procps util-linux nftables python3 gcc libc6-dev mmdebstrap)
+# The docker check needs an engine; one installed some other way (Docker CE, say) is used as it is.
+if ! command -v dockerd >/dev/null && ! [ -S /var/run/docker.sock ]; then
+    packages+=(docker.io)
+fi
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

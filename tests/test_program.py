@@ -155,6 +155,8 @@ def test_docker_nodes_get_their_sysctls_at_creation() -> None:
         sysctls = container.inputs["sysctls"]
         assert sysctls["net.ipv4.conf.all.arp_ignore"] == "1" and sysctls["net.ipv4.conf.all.arp_announce"] == "2"
         assert sysctls["net.ipv4.ip_forward"] == "1" and sysctls["net.ipv4.conf.all.send_redirects"] == "0"
+        # Redirects are sent if `all` or the interface says so; `default` no longer reaches it in a container.
+        assert sysctls["net.ipv4.conf.eth0.send_redirects"] == "0"
         assert not any(key.startswith("net.core.") for key in sysctls)
 
 

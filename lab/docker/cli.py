@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..options import add_overrides, overrides
 from .scenarios import DOCKER_SCENARIOS
 
 
@@ -20,6 +21,7 @@ def add_commands(commands: Any) -> None:
     check.add_argument("--scenario", choices=[*DOCKER_SCENARIOS, "all"], default="all")
     check.add_argument("--trials", type=int, default=1, choices=range(1, 101), metavar="1..100")
     check.add_argument("--out", type=Path, help="where each scenario's drill.json and timeline.png go")
+    add_overrides(check)
     check.set_defaults(run=_check)
     down = verbs.add_parser("down", help="remove what an interrupted check left (only what carries its label)")
     down.set_defaults(run=_down)
@@ -31,11 +33,12 @@ def _check(args: Any) -> int:
     from .engine import engine, kernel_default_namespaces
     from .site import down, up
 
-    names = list(DOCKER_SCENARIOS) if args.scenario == "all" else [args.scenario]
+    plane = args.data_plane or "nginx"
+    names = [n for n, s in DOCKER_SCENARIOS.items() if plane in s.planes] if args.scenario == "all" else [args.scenario]
     passed = True
     with engine(), kernel_default_namespaces():
         print(f"docker check: building the image and starting stack {args.stack}'s containers…", flush=True)
-        state = up(args.stack)
+        state = up(args.stack, overrides=overrides(args))
         try:
             for name in names:
                 print(f"== {name}: {DOCKER_SCENARIOS[name].summary}", flush=True)

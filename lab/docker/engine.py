@@ -58,6 +58,7 @@ def engine() -> Iterator[None]:
         return
     if shutil.which("dockerd") is None or shutil.which("docker") is None:
         raise DockerError("no Docker engine is running and none is installed: `apt-get install docker.io` (make setup)")
+    had_bridge = Path("/sys/class/net/docker0").exists()
     ENGINE_DIR.mkdir(parents=True, exist_ok=True)
     config = ENGINE_DIR / "daemon.json"
     config.write_text(json.dumps(DAEMON_CONFIG, indent=2) + "\n")
@@ -84,6 +85,8 @@ def engine() -> Iterator[None]:
         except subprocess.TimeoutExpired:
             daemon.kill()
             daemon.wait()
+        if not had_bridge:  # dockerd leaves its default bridge behind, address and all
+            subprocess.run(["ip", "link", "del", "docker0"], capture_output=True, check=False)
 
 
 @contextmanager

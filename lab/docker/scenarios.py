@@ -116,6 +116,7 @@ DOCKER_SCENARIOS: dict[str, Scenario] = {
             "every nginx process in the master's container killed (SIGKILL)",
             act=_kill_nginx,
             restore=_reapply,
+            planes=frozenset({"nginx"}),
             duration_s=4.0,
         ),
         Scenario(

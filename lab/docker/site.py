@@ -14,26 +14,28 @@ from core.config import parse_stack
 from core.model import Stack
 from runner.docker_calls import CHECK_LABEL, ContainerCalls, DockerPlan, plan
 from runner.recorder import record
-from runner.stackfile import stack_config
 
 from ..host import netns
 from ..host import site as lab_site
 from ..host.control import daemons
 from ..host.site import LabError, around_nodes, check_addresses, wait_settled
-from ..host.state import LAB_DIR, STATE_FILE, LabState, NodeState
+from ..host.state import LAB_DIR, STATE_FILE, LabState, NodeState, lab_config
 from .engine import DockerError, docker, logs, running
 from .image import build
 
 LIVE_TIMEOUT_S = 60
 
 
-def up(stack_name: str, exporters: int = 4, sysctls: bool = True) -> LabState:
+def up(
+    stack_name: str, exporters: int = 4, sysctls: bool = True, overrides: dict[str, str] | None = None
+) -> LabState:
     """The stack's containers running and its VIPs on their preferred nodes, with collectors and
-    exporters beside them; `sysctls` False: the containers as if the program gave them none. On any
-    failure everything made so far is removed before the error propagates."""
+    exporters beside them. `sysctls` False: the containers as if the program gave them none;
+    `overrides`: pool keys set in every pool, as for the lab. On any failure everything made so far is
+    removed before the error propagates."""
     if STATE_FILE.exists() or netns.lab_namespaces():
         raise LabError("a lab is up: `python -m lab down` first (the check uses the same addresses)")
-    raw = stack_config(stack_name)
+    raw = lab_config(stack_name, overrides or {})
     stack = parse_stack(raw)
     if stack.target != "docker":
         raise LabError(f"stack {stack_name} has target {stack.target!r}; the docker check runs docker stacks (dev)")
@@ -49,6 +51,7 @@ def up(stack_name: str, exporters: int = 4, sysctls: bool = True) -> LabState:
         bridge = _bridge(calls.networks[0][-1])
         nodes = [_start(container, stack) for container in calls.containers]
         state = around_nodes(stack_name, stack, subnet, nodes, bridge, exporters)
+        state.overrides = overrides or {}
         _wait_live(state)
         return state
     except BaseException:
