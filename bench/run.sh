@@ -18,5 +18,6 @@ $PY bench/saturation.py 300 dev > bench/results/saturation.json
 $PY bench/reload_churn.py 40 dev > bench/results/reload-churn.json
 sh bench/collectors.sh
 sh bench/kernel.sh
+sh bench/docker.sh
 $PY bench/throughput.py > bench/results/throughput.json
 $PY bench/summarize.py > bench/results/summary.md

@@ -58,6 +58,10 @@ class DockerHost:
             # the kernel's default for a new namespace, whatever the host's are.
             sysctls=namespaced_sysctls(files),
             restart="unless-stopped",
+            # A fresh /run at every start, as after a boot: a restarted container's keepalived would
+            # otherwise find its children's pid files from before and, when one names a live process of
+            # the new container, think they still run and exit.
+            tmpfs={"/run": "rw,nosuid,nodev,mode=755"},
             # SIGTERM lets keepalived send priority 0, so the peer takes over after skew time alone.
             stop_signal="SIGTERM",
             stop_timeout=10,

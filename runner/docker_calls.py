@@ -112,6 +112,7 @@ def container_calls(r: Registration, extra: list[str], sysctls: bool = True) -> 
             "restart",
             "stopSignal",
             "stopTimeout",
+            "tmpfs",
         },
     )
     argv = ["create", "--name", inputs["name"], *extra]
@@ -130,6 +131,8 @@ def container_calls(r: Registration, extra: list[str], sysctls: bool = True) -> 
             argv += ["--ip", network["ipv4Address"]]
     for key, value in sorted(inputs.get("sysctls", {}).items() if sysctls else ()):
         argv += ["--sysctl", f"{key}={value}"]
+    for path, options in sorted(inputs.get("tmpfs", {}).items()):
+        argv += ["--tmpfs", f"{path}:{options}" if options else path]
     if "restart" in inputs:
         argv += ["--restart", inputs["restart"]]
     if "stopSignal" in inputs:

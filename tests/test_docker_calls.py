@@ -30,6 +30,7 @@ def test_each_node_container_carries_what_the_program_declares(dev: Recording) -
     assert set(_flags(argv, "--cap-add")) == {"NET_ADMIN", "NET_RAW", "NET_BROADCAST"}
     assert set(_flags(argv, "--sysctl")) == {"net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2"}
     assert _flags(argv, "--restart") == ["unless-stopped"]
+    assert _flags(argv, "--tmpfs") == ["/run:rw,nosuid,nodev,mode=755"]
     assert _flags(argv, "--stop-signal") == ["SIGTERM"] and _flags(argv, "--stop-timeout") == ["10"]
     image_at = argv.index("ha-udp-lb-lb:local")
     assert argv[image_at + 1 : image_at + 3] == ["bash", PATHS.staging + PATHS.container_entrypoint]
