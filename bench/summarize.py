@@ -14,6 +14,7 @@ CONFIGS = {
     "seed-fixed-by-hand": "seed, fixed by hand",
     "seed-as-written": "seed, as written",
     "kernel": "ours, kernel plane (dev stack)",
+    "docker": "ours, on Docker (dev stack's containers)",
 }
 
 
@@ -33,6 +34,7 @@ def main() -> None:
                 f"{b.max:.0f} | {report.lost} / {report.sent} | {kept:.0f} % (worst trial) | {checks} |"
             )
     collectors()
+    docker_arp()
     saturation = RESULTS / "saturation.json"
     if saturation.exists():
         s = json.loads(saturation.read_text())
@@ -69,6 +71,29 @@ def collectors() -> None:
         rates = json.loads(load.read_text())["datagrams_per_s"]
         worst = max(rate for per_host in rates.values() for rate in per_host.values())
         print(f"\nProbe load: at most **{worst} datagrams/s** from one LB node to one collector host.")
+
+
+def docker_arp() -> None:
+    """What ARP said through the docker drills: never two nodes for one VIP, and how long nobody."""
+    drills = sorted((RESULTS / "docker").glob("*/drill.json"))
+    if not drills:
+        return
+    print(
+        "\n| docker scenario | trials | ARP samples | samples with two MACs for a VIP | "
+        "longest silence, worst trial (ms) |"
+    )
+    print("|---|---|---|---|---|")
+    for drill in drills:
+        report = DrillReport.load(drill)
+        samples = sum(int(str(t.observations["arp_samples"])) for t in report.trials)
+        doubled = sum(sum(_ints(t.observations["arp_samples_with_two_answers"])) for t in report.trials)
+        silence = max(max(_ints(t.observations["arp_longest_silence_ms"])) for t in report.trials)
+        print(f"| {report.scenario} | {len(report.trials)} | {samples} | {doubled} | {silence:.0f} |")
+
+
+def _ints(per_vip: object) -> list[float]:
+    assert isinstance(per_vip, dict)
+    return [float(value) for value in per_vip.values()]
 
 
 if __name__ == "__main__":

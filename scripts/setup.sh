@@ -15,8 +15,17 @@ for package in "${packages[@]}"; do
 done
 if ((${#missing[@]})); then
     echo "setup: installing ${missing[*]}"
+    # No package starts its service while installed (Debian's policy-rc.d): a dockerd started so would
+    # take its default private ranges and firewall rules; the docker check starts its own when needed.
+    guard=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        guard=/usr/sbin/policy-rc.d
+        trap 'rm -f "$guard"' EXIT
+        printf '#!/bin/sh\nexit 101\n' > "$guard" && chmod 755 "$guard"
+    fi
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    [ -z "$guard" ] || rm -f "$guard"
 fi
 # The packages start nginx (and on some machines keepalived) on the host; the lab runs its own.
 if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then

@@ -11,6 +11,8 @@ from typing import Any
 
 from runner.stackfile import ROOT
 
+from ..host.control import holders
+from ..host.netns import netns_run
 from ..host.state import LabState
 from .site import mac_of
 
@@ -44,3 +46,20 @@ def answers_for(state: LabState, vip: str, seconds: float = 0.3) -> set[str]:
     macs = owners(state)
     rounds = read_probe(start_probe(state, seconds, out), out)["rounds"]
     return {macs.get(mac, mac) for r in rounds for mac in r["answers"][vip]}
+
+
+def stale_caches(state: LabState, macs: dict[str, str]) -> list[str]:
+    """Exporter namespaces whose ARP cache names, for a VIP, a MAC other than its holder's now."""
+    held = holders(state)
+    stale = []
+    for ns in sorted({exporter.netns for exporter in state.exporters}):
+        for vip in state.vips:
+            line = netns_run(ns, "ip", "-4", "neigh", "show", vip.address, "dev", "eth0").stdout.split()
+            if "lladdr" not in line:
+                continue  # no entry, or one still being resolved: the next datagram asks again
+            cached = line[line.index("lladdr") + 1]
+            if [macs.get(cached)] != held[vip.address]:
+                stale.append(
+                    f"{ns}: {vip.address} at {cached} ({macs.get(cached, 'nobody')}), held by {held[vip.address]}"
+                )
+    return stale

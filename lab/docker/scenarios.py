@@ -7,32 +7,43 @@ import os
 import signal
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from core import commands
 
-from ..drill.arp import arp_verdict
+from ..drill.arp import Dead, arp_verdict
 from ..drill.scenario import Context, Scenario, ScenarioError
 from ..drill.trial import IN_FLIGHT_S, LEAD_IN_S
 from ..host.control import holders, node_sh
 from ..host.state import LAB_DIR
-from .arp_watch import owners, read_probe, start_probe
+from .arp_watch import owners, read_probe, stale_caches, start_probe
 from .engine import docker
 from .site import attach, wait_keepalived
 
 ARP_SAMPLES = LAB_DIR / "arp.json"
 RESTART_TIMEOUT_S = 30
+DOCKER_BACKOFF_RESET_S = 10.5
 
 
 def _sample_arp(ctx: Context, seconds: float) -> None:
     ctx.observations["arp_macs"] = owners(ctx.state)
-    ctx.background["arp"] = start_probe(ctx.state, seconds, ARP_SAMPLES)
+    ctx.kept["arp"] = start_probe(ctx.state, seconds, ARP_SAMPLES)
 
 
 def _judge_arp(ctx: Context) -> None:
-    samples = read_probe(ctx.background.pop("arp"), ARP_SAMPLES)
+    """The ARP samples' verdict, and what the exporters' own ARP caches say at the end: a late
+    answer from a killed container could leave an exporter sending to a MAC nobody listens on."""
+    samples = read_probe(ctx.kept.pop("arp"), ARP_SAMPLES)
     macs = ctx.observations["arp_macs"]
     assert isinstance(macs, dict)
-    checks, observations = arp_verdict(samples["rounds"], samples["interval_ms"], macs)
+    dead = None
+    if "killed_ns" in ctx.kept:
+        victim_mac = next(mac for mac, node in macs.items() if node == ctx.victim.name)
+        dead = Dead(victim_mac, ctx.kept["killed_ns"], ctx.kept.get("running_again_ns"))
+    checks, observations = arp_verdict(samples["rounds"], samples["interval_ms"], macs, dead)
+    stale = stale_caches(ctx.state, macs)
+    checks["every exporter's ARP cache names the VIP's holder"] = not stale
+    observations["stale_arp_caches"] = stale
     ctx.checks |= checks
     ctx.observations |= observations
 
@@ -54,8 +65,10 @@ def _kill_init(ctx: Context) -> None:
     victim, vip = ctx.victim, ctx.state.vips[0].address
     before = victim.init_pid
     ctx.mark(f"{victim.name}'s PID 1 killed from the host")
+    ctx.kept["killed_ns"] = time.monotonic_ns()
     os.kill(before, signal.SIGKILL)
     _wait_restarted(ctx, before)
+    ctx.kept["running_again_ns"] = time.monotonic_ns()
     ctx.mark(f"{victim.name} restarted by its policy")
     wait_keepalived(victim)
     ctx.mark(f"keepalived running again in {victim.name}")
@@ -69,6 +82,7 @@ def _kill_init(ctx: Context) -> None:
 
 def _kill_container(ctx: Context) -> None:
     ctx.mark(f"{ctx.victim.name}: docker kill")
+    ctx.kept["killed_ns"] = time.monotonic_ns()
     docker("kill", ctx.victim.name)
 
 
@@ -96,16 +110,30 @@ def _wait_restarted(ctx: Context, before: int) -> None:
     attach(ctx.victim)
 
 
+def _up_long_enough(ctx: Context) -> None:
+    """Docker doubles a container's restart delay (from 100 ms) each time it dies within 10 s of
+    starting: a trial must not measure the backoff an earlier trial left."""
+    started = docker("inspect", "-f", "{{.State.StartedAt}}", ctx.victim.name).strip()
+    # RFC 3339 with nanoseconds; Python reads microseconds.
+    seconds, _, fraction = started.rstrip("Z").partition(".")
+    up_since = datetime.fromisoformat(f"{seconds}.{fraction[:6] or '0'}+00:00")
+    time.sleep(max(0.0, DOCKER_BACKOFF_RESET_S - (datetime.now(UTC) - up_since).total_seconds()))
+
+
 def _watched(scenario: Scenario) -> Scenario:
     """`scenario` with ARP sampled from before its exporters start until after they stop."""
     seconds = LEAD_IN_S + (scenario.duration_s or 4.0) + IN_FLIGHT_S
-    restore = scenario.restore
+    prepare, restore = scenario.prepare, scenario.restore
+
+    def prepare_then_sample(ctx: Context) -> None:
+        prepare(ctx)
+        _sample_arp(ctx, seconds)
 
     def judge_then_restore(ctx: Context) -> None:
         _judge_arp(ctx)
         restore(ctx)
 
-    return replace(scenario, prepare=lambda ctx: _sample_arp(ctx, seconds), restore=judge_then_restore)
+    return replace(scenario, prepare=prepare_then_sample, restore=judge_then_restore)
 
 
 DOCKER_SCENARIOS: dict[str, Scenario] = {
@@ -137,6 +165,7 @@ DOCKER_SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "policy-restart",
             "the master's PID 1 killed from the host; its restart policy starts it again and it takes the VIP back",
+            prepare=_up_long_enough,
             act=_kill_init,
             restore=lambda ctx: None,
             vip_ends_on="the victim",

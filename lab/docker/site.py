@@ -26,9 +26,7 @@ from .image import build
 LIVE_TIMEOUT_S = 60
 
 
-def up(
-    stack_name: str, exporters: int = 4, sysctls: bool = True, overrides: dict[str, str] | None = None
-) -> LabState:
+def up(stack_name: str, exporters: int = 4, sysctls: bool = True, overrides: dict[str, str] | None = None) -> LabState:
     """The stack's containers running and its VIPs on their preferred nodes, with collectors and
     exporters beside them. `sysctls` False: the containers as if the program gave them none;
     `overrides`: pool keys set in every pool, as for the lab. On any failure everything made so far is

@@ -1,36 +1,61 @@
-"""What ARP said during a trial (pure): for each VIP, how many MACs answered each sample."""
+"""What ARP said during a trial (pure): for each VIP, which MACs answered each sample.
+
+A container killed outright cannot take its VIPs off its interface; its kernel goes on answering ARP
+for them until the engine deletes the interface. Those answers are counted apart (a "dead" MAC, from
+the kill until the container runs again): they are the engine's teardown, not two live nodes claiming
+one VIP, which is what the loopback VIPs' ARP settings must rule out."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 
+@dataclass(frozen=True)
+class Dead:
+    mac: str
+    from_ns: int
+    until_ns: int | None = None
+    """None: not running again within the trial."""
+
+    def covers(self, mac: str, at_ns: int) -> bool:
+        return mac == self.mac and at_ns >= self.from_ns and (self.until_ns is None or at_ns < self.until_ns)
+
+
 def arp_verdict(
-    rounds: list[dict[str, Any]], interval_ms: float, owners: dict[str, str]
+    rounds: list[dict[str, Any]], interval_ms: float, owners: dict[str, str], dead: Dead | None = None
 ) -> tuple[dict[str, bool], dict[str, object]]:
     """`rounds`: the ARP probe's samples; `owners`: MAC → node. Checks, and what was seen."""
     vips = sorted({vip for r in rounds for vip in r["answers"]})
-    doubled = {vip: sum(1 for r in rounds if len(r["answers"][vip]) > 1) for vip in vips}
+
+    def live(r: dict[str, Any], vip: str) -> list[str]:
+        return [mac for mac in r["answers"][vip] if not (dead and dead.covers(mac, r["at_ns"]))]
+
+    doubled = {vip: sum(1 for r in rounds if len(live(r, vip)) > 1) for vip in vips}
+    from_dead = {vip: [len(live(r, vip)) < len(r["answers"][vip]) for r in rounds] for vip in vips}
     last = rounds[-1]["answers"] if rounds else {}
     checks = {
-        "no VIP answered by two MACs in any ARP sample": rounds != [] and not any(doubled.values()),
+        "no VIP answered by two live nodes in any ARP sample": rounds != [] and not any(doubled.values()),
         "every VIP answered by exactly one MAC at the end": all(len(last.get(vip, [])) == 1 for vip in vips),
     }
     observations: dict[str, object] = {
         "arp_samples": len(rounds),
         "arp_samples_with_two_answers": doubled,
-        "arp_longest_silence_ms": {vip: _longest_silence(rounds, vip) * interval_ms for vip in vips},
+        "arp_longest_silence_ms": {
+            vip: _longest([not r["answers"][vip] for r in rounds]) * interval_ms for vip in vips
+        },
         "arp_answered_by": {
             vip: sorted({owners.get(mac, mac) for r in rounds for mac in r["answers"][vip]}) for vip in vips
         },
+        "arp_dead_container_answered_ms": {vip: _longest(from_dead[vip]) * interval_ms for vip in vips},
     }
     return checks, observations
 
 
-def _longest_silence(rounds: list[dict[str, Any]], vip: str) -> int:
-    """The longest run of samples in which nobody answered for `vip`."""
+def _longest(flags: list[bool]) -> int:
+    """The longest run of True."""
     longest = run = 0
-    for r in rounds:
-        run = 0 if r["answers"][vip] else run + 1
+    for flag in flags:
+        run = run + 1 if flag else 0
         longest = max(longest, run)
     return longest

@@ -3,10 +3,10 @@ is put back; and the context a trial hands it."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..host.control import node_sh
 from ..host.state import LabState, NodeState
@@ -23,8 +23,9 @@ class Context:
     observations: dict[str, object] = field(default_factory=dict)
     checks: dict[str, bool] = field(default_factory=dict)
     """What the scenario judged itself, beside the trial's own checks."""
-    background: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    """Processes the scenario runs for the trial's length (started in prepare, collected in restore)."""
+    kept: dict[str, Any] = field(default_factory=dict)
+    """What the scenario keeps between its steps (a process it runs for the trial, a moment it noted);
+    not reported."""
 
     def mark(self, label: str) -> None:
         self.events.append((time.monotonic_ns(), label))
