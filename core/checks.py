@@ -83,6 +83,12 @@ def _docker_nodes(stack: Stack) -> Check:
                 str(node.address),
                 f"is the docker bridge's gateway ({node.address.ip}); give the node another address",
             )
+        if node.interface != "eth0":
+            yield Problem(
+                f"nodes[{i}].interface",
+                node.interface,
+                "a docker node's container has one interface and Docker names it eth0; set interface: eth0",
+            )
 
 
 def _vips(stack: Stack) -> Check:

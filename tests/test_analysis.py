@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lab.agents.wire import Probe, Received, Sent, decode_probe, encode_probe
-from lab.drill.analysis import Delivery, analyse, per_bucket
+from lab.drill.analysis import Delivery, analyse, lost_since, per_bucket
 
 RATE = 100.0  # one probe per 10 ms
 POOLS = ["netflow", "syslog"]
@@ -58,3 +58,11 @@ def test_probes_survive_the_wire_and_strangers_are_ignored() -> None:
     probe = Probe(exporter=3, flow=2, trial=7, seq=123456, sent_ns=987654321)
     assert decode_probe(encode_probe(probe)) == probe
     assert decode_probe(b"\x00\x09" + b"\x00" * 60) is None  # a NetFlow v9 header is not a probe
+
+
+def test_lost_since_counts_only_what_was_sent_from_that_moment_on() -> None:
+    probes = sent(1, 0, 100)
+    delivered = got("a", 1, 0, [s for s in range(100) if not 10 <= s < 15 and s != 70])
+    assert lost_since(probes, delivered, since_ns=0) == 6
+    assert lost_since(probes, delivered, since_ns=15 * 10_000_000) == 1  # only seq 70
+    assert lost_since(probes, delivered, since_ns=71 * 10_000_000) == 0

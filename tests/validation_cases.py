@@ -126,6 +126,7 @@ CASES: list[Case] = [
     Case("unknown target", config(target="kubernetes"), "target", "'docker' or 'ssh'"),
     Case("target a number", config(target=5), "target", "'docker' or 'ssh'"),
     Case("docker node on the gateway", config(nodes__0__address="198.18.0.1/24"), "nodes[0].address", "gateway"),
+    Case("docker node interface not eth0", config(nodes__1__interface="ens3"), "nodes[1].interface", "eth0"),
     Case("docker ipv6 nodes", _ipv6(target="docker"), "nodes[0].address", "IPv4 nodes only"),
     # vips
     Case("no vips", config(vips=[]), "vips", "at least 1 item"),

@@ -10,12 +10,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from core import commands
+from core.config import parse_stack
 
 from ..drill.arp import Dead, arp_verdict
 from ..drill.scenario import Context, Scenario, ScenarioError
 from ..drill.trial import IN_FLIGHT_S, LEAD_IN_S
 from ..host.control import holders, node_sh
-from ..host.state import LAB_DIR
+from ..host.state import LAB_DIR, lab_config
 from .arp_watch import owners, read_probe, stale_caches, start_probe
 from .engine import docker
 from .site import attach, wait_keepalived
@@ -40,7 +41,8 @@ def _judge_arp(ctx: Context) -> None:
     if "killed_ns" in ctx.kept:
         victim_mac = next(mac for mac, node in macs.items() if node == ctx.victim.name)
         dead = Dead(victim_mac, ctx.kept["killed_ns"], ctx.kept.get("running_again_ns"))
-    checks, observations = arp_verdict(samples["rounds"], samples["interval_ms"], macs, dead)
+    advert_ms = parse_stack(lab_config(ctx.state.stack, ctx.state.overrides)).vrrp.advert_interval * 1000
+    checks, observations = arp_verdict(samples["rounds"], samples["interval_ms"], macs, advert_ms, dead)
     stale = stale_caches(ctx.state, macs)
     checks["every exporter's ARP cache names the VIP's holder"] = not stale
     observations["stale_arp_caches"] = stale
