@@ -144,7 +144,7 @@ def _status(args: Any) -> None:
 
 
 def _drill(args: Any) -> int:
-    from .drill.run import run
+    from .drill.run import drill_line, run
     from .drill.scenarios import SCENARIOS
     from .drill.trial import Settings
     from .host.site import LabError, down, up
@@ -166,11 +166,7 @@ def _drill(args: Any) -> int:
             print(f"== {name}: {SCENARIOS[name].summary}")
             out = args.out / name if args.out and len(names) > 1 else args.out
             report = run(state, SCENARIOS[name], args.trials, settings, out)
-            b = report.blackout_ms
-            print(
-                f"   blackout p50 {b.p50} ms, p95 {b.p95} ms, max {b.max} ms; lost {report.lost} of "
-                f"{report.sent}; {'passed' if report.passed else 'FAILED'}; timeline {report.timeline}"
-            )
+            print(drill_line(report))
             passed &= report.passed
         return 0 if passed else 1
     finally:

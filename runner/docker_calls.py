@@ -21,6 +21,7 @@ NETWORK = "docker:index/network:Network"
 IMAGE = "docker:index/image:Image"
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 CONTAINER = "docker:index/container:Container"
+TRANSLATED = {NETWORK, IMAGE, REMOTE_IMAGE, CONTAINER}
 CHECK_LABEL = "ha-udp-lb.check"
 """On every network and container the check creates: `down` removes what carries it and nothing else."""
 
@@ -70,12 +71,7 @@ def plan(recording: Recording, stack: str, sysctls: bool = True) -> DockerPlan:
             left_out.append(f"{r.name}: runs a registry image; the check's recording collectors take its address")
             continue
         containers.append(container_calls(r, label, sysctls))
-    unknown = {r.type for r in recording.registrations if r.type.startswith("docker:")} - {
-        NETWORK,
-        IMAGE,
-        REMOTE_IMAGE,
-        CONTAINER,
-    }
+    unknown = {r.type for r in recording.registrations if r.type.startswith("docker:")} - TRANSLATED
     if unknown:
         raise UntranslatedInput(f"no translation for {sorted(unknown)}: add it to runner/docker_calls.py")
     return DockerPlan(networks=networks, builds=builds, containers=containers, left_out=left_out)

@@ -28,7 +28,7 @@ def add_commands(commands: Any) -> None:
 
 
 def _check(args: Any) -> int:
-    from ..drill.run import run
+    from ..drill.run import drill_line, run
     from ..drill.trial import Settings
     from .engine import engine, kernel_default_namespaces
     from .site import down, up
@@ -38,17 +38,13 @@ def _check(args: Any) -> int:
     passed = True
     with engine(), kernel_default_namespaces():
         print(f"docker check: building the image and starting stack {args.stack}'s containers…", flush=True)
-        state = up(args.stack, overrides=overrides(args))
+        state = up(args.stack, overrides=overrides(args), say=print)
         try:
             for name in names:
                 print(f"== {name}: {DOCKER_SCENARIOS[name].summary}", flush=True)
                 out = args.out / name if args.out else None
                 report = run(state, DOCKER_SCENARIOS[name], args.trials, Settings(), out)
-                b = report.blackout_ms
-                print(
-                    f"   blackout p50 {b.p50} ms, p95 {b.p95} ms, max {b.max} ms; lost {report.lost} of "
-                    f"{report.sent}; {'passed' if report.passed else 'FAILED'}; timeline {report.timeline}"
-                )
+                print(drill_line(report))
                 passed &= report.passed
         finally:
             down()

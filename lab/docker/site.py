@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import tarfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from core.config import parse_stack
@@ -26,11 +27,17 @@ from .image import build
 LIVE_TIMEOUT_S = 60
 
 
-def up(stack_name: str, exporters: int = 4, sysctls: bool = True, overrides: dict[str, str] | None = None) -> LabState:
+def up(
+    stack_name: str,
+    exporters: int = 4,
+    sysctls: bool = True,
+    overrides: dict[str, str] | None = None,
+    say: Callable[[str], None] = lambda line: None,
+) -> LabState:
     """The stack's containers running and its VIPs on their preferred nodes, with collectors and
     exporters beside them. `sysctls` False: the containers as if the program gave them none;
-    `overrides`: pool keys set in every pool, as for the lab. On any failure everything made so far is
-    removed before the error propagates."""
+    `overrides`: pool keys set in every pool, as for the lab; `say` hears what the check leaves out.
+    On any failure everything made so far is removed before the error propagates."""
     if STATE_FILE.exists() or netns.lab_namespaces():
         raise LabError("a lab is up: `python -m lab down` first (the check uses the same addresses)")
     raw = lab_config(stack_name, overrides or {})
@@ -39,6 +46,8 @@ def up(stack_name: str, exporters: int = 4, sysctls: bool = True, overrides: dic
         raise LabError(f"stack {stack_name} has target {stack.target!r}; the docker check runs docker stacks (dev)")
     subnet = check_addresses(stack)
     calls = plan(record(stack_name, config=raw), stack_name, sysctls=sysctls)
+    for line in calls.left_out:
+        say(f"left out: {line}")
     down()
     _refuse_foreign(calls)
     try:

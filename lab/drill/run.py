@@ -60,3 +60,11 @@ def trial_line(result: TrialReport) -> str:
         f"trial {result.trial:>2}: blackout {result.blackout_ms:>7.1f} ms, lost {result.lost:>5} of "
         f"{result.sent}, {holders_text}, collectors kept {result.kept_collector_pct:.0f}%  {verdict}"
     )
+
+
+def drill_line(report: DrillReport) -> str:
+    b = report.blackout_ms
+    return (
+        f"   blackout p50 {b.p50} ms, p95 {b.p95} ms, max {b.max} ms; lost {report.lost} of "
+        f"{report.sent}; {'passed' if report.passed else 'FAILED'}; timeline {report.timeline}"
+    )
