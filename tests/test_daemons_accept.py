@@ -101,3 +101,26 @@ def test_apply_stops_before_anything_starts_when_a_sysctl_it_needs_is_not_in_eff
         r"ha-udp-lb: net\.ipv4\.\S+ is \d on lb1, needs \d \(set it where the node is made\)", verdict.output
     )
     assert "NO-KEEPALIVED" in verdict.output and "is live" not in verdict.output, verdict.output
+
+
+def _apply_without_cap_sys_admin(env: str, before: str = "") -> str:
+    """apply run as a container runs it: no CAP_SYS_ADMIN, so no private mount namespace to judge in."""
+    apply = f"{env} setpriv --bounding-set -sys_admin bash {PATHS.staging}{PATHS.apply_script} {PATHS.staging}"
+    after = f"echo EXIT=$?; [ -e {PATHS.apply_script} ] || echo NOT-INSTALLED"
+    after += f"; [ -e {PATHS.keepalived_pid} ] || echo NO-KEEPALIVED"
+    stack = parse_stack(MATRIX["dev"])
+    return on_node(stack, stack.nodes[0], "nocap", f"sh -c '{before}{apply}; {after}' 2>&1", staged=True).output
+
+
+def test_apply_on_a_host_that_cannot_make_a_mount_namespace_changes_nothing() -> None:
+    output = _apply_without_cap_sys_admin("")
+    assert "EXIT=1" in output and "cannot make a private mount namespace" in output, output
+    assert "NOT-INSTALLED" in output and "NO-KEEPALIVED" in output, output
+
+
+def test_apply_in_the_node_container_judges_in_place_and_starts_nothing_when_rejected() -> None:
+    broken = f'echo "no_such_directive on;" >> {PATHS.staging}/etc/nginx/nginx.conf && '
+    output = _apply_without_cap_sys_admin("HA_UDP_LB_IN_CONTAINER=1", before=broken)
+    assert "EXIT=1" in output and "the configuration was rejected; lb1 starts nothing" in output, output
+    assert 'unknown directive "no_such_directive"' in output, output  # nginx's own words reach the log
+    assert "NO-KEEPALIVED" in output and "is live" not in output, output
