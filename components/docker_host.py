@@ -54,8 +54,9 @@ class DockerHost:
             # The entrypoint runs the apply script, then keeps the daemons and removes the VIPs on stop.
             command=["bash", PATHS.staging + PATHS.container_entrypoint, *commands.apply_command().split()],
             uploads=uploads,
-            # Set at creation: inside the container /proc/sys is read-only. Every other sysctl stays at
-            # the kernel's default for a new namespace, whatever the host's are.
+            # Set at creation: inside the container /proc/sys is read-only. Every other one is what a new
+            # network namespace gets on that host (the kernel's defaults, or some of the host's own: see
+            # net.core.devconf_inherit_init_net), so none the node relies on is left out.
             sysctls=namespaced_sysctls(files),
             restart="unless-stopped",
             # A fresh /run at every start, as after a boot: a restarted container's keepalived would
