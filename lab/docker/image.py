@@ -3,6 +3,7 @@ is reachable here), then the program's build."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from pathlib import Path
 
@@ -27,7 +28,8 @@ def base_of(dockerfile: Path) -> str:
 
 
 def ensure_base(image: str) -> None:
-    if subprocess.run(["docker", "image", "inspect", image], capture_output=True, check=False).returncode == 0:
+    with contextlib.suppress(DockerError):  # not there yet: made below
+        docker("image", "inspect", image)
         return
     if image not in BASES:
         raise DockerError(
