@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(nginx-light libnginx-mod-stream keepalived iproute2 nfdump procps util-linux nftables python3 gcc libc6-dev mmdebstrap)
+packages=(nginx-light libnginx-mod-stream keepalived iproute2 nfdump procps util-linux nftables python3 python3-venv gcc libc6-dev)
+# The docker check makes its base image offline; mmdebstrap reads the archive keyring with gpg (only a
+# Recommends of it, and recommends are not installed here).
+packages+=(mmdebstrap gpg)
 # The docker check needs an engine; one installed some other way (Docker CE, say) is used as it is.
 if ! command -v dockerd >/dev/null && ! [ -S /var/run/docker.sock ]; then
     packages+=(docker.io)
