@@ -1,12 +1,14 @@
 """ha-udp-lb: a highly available UDP load balancer.
 
-keepalived (VRRP) floats the VIPs across two or more nodes; nginx's stream module on every node sends
-each exporter to one collector by consistent hashing. This file only wires: stack config → validated
-model (core) → components → exports. Bad config stops here, before any resource is registered.
+keepalived (VRRP) floats the VIPs across two or more nodes; on every node nginx's stream module or
+the kernel plane sends each exporter to one collector by consistent hashing. This file only wires:
+stack config → validated model and each node's files (core) → components → exports. Bad config stops
+here, before any resource is registered.
 """
 
 import pulumi
 
+from components.agent_sources import agent_sources
 from components.collector_health import CollectorHealth
 from components.docker_host import DockerHost
 from components.docker_site import DockerSite
@@ -15,11 +17,13 @@ from components.lb_node import LbNode
 from components.nginx_udp_pool import NginxUdpPool
 from components.ssh_host import SshHost
 from components.stack_config import load_stack
-from components.transport import Transport
-from components.vrrp_pair import VrrpPair
+from components.transport import Stager, Transport
+from components.vrrp_group import VrrpGroup
+from core.compose import compose
 
 stack, private_key = load_stack()
 project = pulumi.get_project()
+files = compose(stack, agent_sources())
 
 hosts: dict[str, Transport] = {}
 if stack.target == "docker":
@@ -29,13 +33,14 @@ else:
     assert private_key is not None  # load_stack refuses target ssh without it
     hosts = {node.name: SshHost(node.name, {"node": node, "private_key": private_key}) for node in stack.nodes}
 
-vrrp = VrrpPair(f"{project}-vrrp", {"stack": stack, "hosts": hosts})
+vrrp = VrrpGroup(f"{project}-vrrp", {"stack": stack, "files": files, "hosts": hosts})
 pools = {
-    pool.name: NginxUdpPool(pool.name, {"stack": stack, "pool": pool, "hosts": hosts})
+    pool.name: NginxUdpPool(pool.name, {"pool": pool, "files": files, "hosts": hosts})
     for pool in stack.pools_on("nginx")
 }
-kernel = KernelPlane(f"{project}-kernel", {"stack": stack, "hosts": hosts})
-health = CollectorHealth(f"{project}-health", {"stack": stack, "hosts": hosts})
+kernel = KernelPlane(f"{project}-kernel", {"stack": stack, "files": files, "hosts": hosts})
+health = CollectorHealth(f"{project}-health", {"stack": stack, "files": files, "hosts": hosts})
+stagers: list[Stager] = [vrrp, *pools.values(), kernel, health]
 
 # One node at a time, lowest priority first: the backups take a change before the master does, and a
 # node whose apply fails stops the rollout with the master untouched.
@@ -45,21 +50,10 @@ for node in sorted(stack.nodes, key=lambda n: n.priority):
     nodes[node.name] = LbNode(
         node.name,
         {
-            "stack": stack,
             "node": node,
+            "files": files[node.name],
             "transport": hosts[node.name],
-            "files": {
-                **vrrp.files[node.name],
-                **health.files[node.name],
-                **kernel.files[node.name],
-                **{path: f for pool in pools.values() for path, f in pool.files.items()},
-            },
-            "staged": [
-                *vrrp.staged[node.name],
-                *health.staged[node.name],
-                *kernel.staged[node.name],
-                *(upload for pool in pools.values() for upload in pool.staged[node.name]),
-            ],
+            "staged": [upload for stager in stagers for upload in stager.staged[node.name]],
             "after": rollout,
         },
     )

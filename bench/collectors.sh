@@ -5,10 +5,11 @@
 set -u
 cd "$(dirname "$0")/.."
 PY=venv/bin/python
+HULB=venv/bin/ha-udp-lb
 for source in none transparent; do
     for scenario in collector-kill collector-host-down collector-partition collector-return; do
-        $PY -m lab drill --stack dev --source $source --scenario $scenario --trials 20 --duration 3 \
-            --out bench/results/collectors-$source/$scenario
+        $HULB lab drill --stack dev --source $source --scenario $scenario --trials 20 --duration 3 \
+            --out bench/raw/collectors-$source/$scenario
     done
 done
-$PY bench/probe_load.py 60 dev > bench/results/probe-load.json
+$PY bench/probe_load.py 60 dev > bench/summaries/probe-load.json

@@ -4,4 +4,4 @@
 # up; ~15 minutes.
 set -u
 cd "$(dirname "$0")/.."
-venv/bin/python -m lab docker check --scenario all --trials 20 --out bench/results/docker
+venv/bin/ha-udp-lb docker check --scenario all --trials 20 --out bench/raw/docker

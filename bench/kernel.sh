@@ -4,8 +4,9 @@
 set -u
 cd "$(dirname "$0")/.."
 PY=venv/bin/python
+HULB=venv/bin/ha-udp-lb
 for scenario in kernel-flush keepalived-kill link-cut keepalived-stop master-return config-push vrrp-cut \
         collector-kill collector-host-down collector-partition collector-return; do
-    $PY -m lab drill --stack dev --data-plane kernel --scenario $scenario --trials 20 --duration 3 \
-        --out bench/results/kernel/$scenario
+    $HULB lab drill --stack dev --data-plane kernel --scenario $scenario --trials 20 --duration 3 \
+        --out bench/raw/kernel/$scenario
 done

@@ -1,23 +1,25 @@
 #!/bin/sh
 # Every number in BENCHMARKS.md: our dev stack, keepalived's default timers and the seed's configuration,
 # drilled the same way (4 exporters x every pool, 3 s of traffic per trial), then the saturation run.
-# Root, no lab up; about 35 minutes on 2 cores. Results: bench/results/*/…/drill.json and timeline.png.
+# Root, no lab up; about 35 minutes on 2 cores. Raw results (drill.json, timeline.png) go to bench/raw/,
+# which git ignores; bench/summarize.py condenses them into bench/summaries/, which git keeps.
 set -u
 cd "$(dirname "$0")/.."
 PY=venv/bin/python
-$PY -m lab drill --stack dev --scenario all --trials 20 --duration 3 --out bench/results/dev
+HULB=venv/bin/ha-udp-lb
+$HULB lab drill --stack dev --scenario all --trials 20 --duration 3 --out bench/raw/dev
 for scenario in nginx-kill link-cut keepalived-stop; do
-    $PY -m lab drill --stack bench-defaults --scenario $scenario --trials 5 --duration 8 \
-        --out bench/results/keepalived-defaults/$scenario
-    $PY -m lab drill --stack seed --files bench/seed/fixed-by-hand --scenario $scenario --trials 5 --duration 4 \
-        --out bench/results/seed-fixed-by-hand/$scenario
+    $HULB lab drill --stack bench-defaults --scenario $scenario --trials 5 --duration 8 \
+        --out bench/raw/keepalived-defaults/$scenario
+    $HULB lab drill --stack seed --files bench/seed/fixed-by-hand --scenario $scenario --trials 5 --duration 4 \
+        --out bench/raw/seed-fixed-by-hand/$scenario
 done
-$PY -m lab drill --stack seed --files bench/seed/as-written --scenario nginx-kill --trials 3 --duration 4 \
-    --out bench/results/seed-as-written/nginx-kill
-$PY bench/saturation.py 300 dev > bench/results/saturation.json
-$PY bench/reload_churn.py 40 dev > bench/results/reload-churn.json
+$HULB lab drill --stack seed --files bench/seed/as-written --scenario nginx-kill --trials 3 --duration 4 \
+    --out bench/raw/seed-as-written/nginx-kill
+$PY bench/saturation.py 300 dev > bench/summaries/saturation.json
+$PY bench/reload_churn.py 40 dev > bench/summaries/reload-churn.json
 sh bench/collectors.sh
 sh bench/kernel.sh
 sh bench/docker.sh
-$PY bench/throughput.py > bench/results/throughput.json
-$PY bench/summarize.py > bench/results/summary.md
+$PY bench/throughput.py > bench/summaries/throughput.json
+$PY bench/summarize.py > bench/summaries/summary.md

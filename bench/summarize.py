@@ -1,14 +1,23 @@
-"""BENCHMARKS.md's tables, from the drills under bench/results (python bench/summarize.py)."""
+"""BENCHMARKS.md's tables. Raw drill output (drill.json, timeline.png) goes to bench/raw/, which git
+ignores; this condenses each drill into the figures the tables show (bench/summaries/<run>/<scenario>.json,
+a few hundred bytes, kept in git), then prints the tables from the summaries alone.
+
+    venv/bin/python bench/summarize.py > bench/summaries/summary.md"""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
-from lab.drill.report import DrillReport, TrialReport
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
 
-RESULTS = Path(__file__).resolve().parent / "results"
-CONFIGS = {
+from lab.drill.report import DrillReport, TrialReport  # noqa: E402
+
+RAW = BENCH / "raw"
+SUMMARIES = BENCH / "summaries"
+RUNS = {
     "dev": "ours (dev stack)",
     "keepalived-defaults": "keepalived defaults (advert 1 s)",
     "seed-fixed-by-hand": "seed, fixed by hand",
@@ -16,26 +25,141 @@ CONFIGS = {
     "kernel": "ours, kernel plane (dev stack)",
     "docker": "ours, on Docker (dev stack's containers)",
 }
+COLLECTOR_RUNS = {
+    "collectors-none": "nginx, source none",
+    "collectors-transparent": "nginx, source transparent",
+    "kernel": "kernel plane",
+}
 
 
-def main() -> None:
-    columns = ["configuration", "scenario", "trials", "blackout p50 / p95 / max (ms)", "lost / sent", "kept collector"]
-    print("| " + " | ".join([*columns, "checks"]) + " |")
+def condense(report: DrillReport) -> dict[str, object]:
+    """The figures of one drill that the tables show."""
+    b, trials = report.blackout_ms, report.trials
+    summary: dict[str, object] = {
+        "scenario": report.scenario,
+        "trials": len(trials),
+        "blackout_ms": {"p50": b.p50, "p95": b.p95, "max": b.max},
+        "lost": report.lost,
+        "sent": report.sent,
+        "kept_collector_pct_worst": min(t.kept_collector_pct for t in trials),
+        "failed_checks": sorted({check for t in trials for check in t.failed}),
+    }
+    if report.rehomed_ms is not None or report.scenario.startswith("collector-"):
+        r = report.rehomed_ms
+        disagreed = [t.nodes_disagreed_ms for t in trials if t.nodes_disagreed_ms is not None]
+        summary["collector"] = {
+            "exporters_on_it_min": min(len(t.rehomed_ms) for t in trials),
+            "rehomed_ms": {"p50": r.p50, "p95": r.p95, "max": r.max} if r else None,
+            "nodes_disagreed_ms_max": max(disagreed) if disagreed else None,
+            "lost_by_others": sum(f.lost for t in trials for f in t.flows if f.rehomed_ms is None),
+        }
+    if "arp_samples" in trials[0].observations:
+        summary["arp"] = _arp(trials)
+    return summary
+
+
+def _arp(trials: list[TrialReport]) -> dict[str, float]:
+    def worst(key: str, trial: TrialReport) -> float:
+        per_vip = trial.observations[key]
+        assert isinstance(per_vip, dict)
+        return max(float(value) for value in per_vip.values())
+
+    dead = [worst("arp_dead_container_answered_ms", t) for t in trials]
+    return {
+        "samples": sum(int(str(t.observations["arp_samples"])) for t in trials),
+        "two_live_ms_max": max(worst("arp_two_live_answers_ms", t) for t in trials),
+        "dead_container_ms_min": min(dead),
+        "dead_container_ms_max": max(dead),
+        "silence_ms_max": max(worst("arp_longest_silence_ms", t) for t in trials),
+        "stale_caches": sum(_length(t.observations["stale_arp_caches"]) for t in trials),
+    }
+
+
+def _length(items: object) -> int:
+    assert isinstance(items, list)
+    return len(items)
+
+
+def condense_raw() -> None:
+    """A summary for every raw drill there is; summaries of runs not redone stay as they are."""
+    for drill in sorted(RAW.glob("*/*/drill.json")):
+        run, scenario = drill.parent.parent.name, drill.parent.name
+        target = SUMMARIES / run / f"{scenario}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(condense(DrillReport.load(drill)), indent=1, sort_keys=True) + "\n")
+
+
+def _drills(run: str, pattern: str = "*.json") -> list[dict[str, object]]:
+    return [json.loads(path.read_text()) for path in sorted((SUMMARIES / run).glob(pattern))]
+
+
+def _triple(values: object) -> str:
+    assert isinstance(values, dict)
+    return f"{values['p50']:.0f} / {values['p95']:.0f} / {values['max']:.0f}"
+
+
+def _checks(drill: dict[str, object]) -> str:
+    failed = drill["failed_checks"]
+    assert isinstance(failed, list)
+    return "all pass" if not failed else "failed: " + "; ".join(failed)
+
+
+def drills_table() -> None:
+    print(
+        "| configuration | scenario | trials | blackout p50 / p95 / max (ms) | lost / sent | kept collector | checks |"
+    )
     print("|---|---|---|---|---|---|---|")
-    for config, label in CONFIGS.items():
-        for drill in sorted((RESULTS / config).glob("*/drill.json")):
-            report = DrillReport.load(drill)
-            b = report.blackout_ms
-            kept = min(t.kept_collector_pct for t in report.trials)
-            failed = sorted({check for t in report.trials for check in t.failed})
-            checks = "all pass" if not failed else "failed: " + "; ".join(failed)
+    for run, label in RUNS.items():
+        for d in _drills(run):
             print(
-                f"| {label} | {report.scenario} | {len(report.trials)} | {b.p50:.0f} / {b.p95:.0f} / "
-                f"{b.max:.0f} | {report.lost} / {report.sent} | {kept:.0f} % (worst trial) | {checks} |"
+                f"| {label} | {d['scenario']} | {d['trials']} | {_triple(d['blackout_ms'])} | "
+                f"{d['lost']} / {d['sent']} | {d['kept_collector_pct_worst']:.0f} % (worst trial) | {_checks(d)} |"
             )
-    collectors()
-    docker_arp()
-    saturation = RESULTS / "saturation.json"
+
+
+def collectors_table() -> None:
+    print(
+        "\n| data plane | scenario | trials | exporters on it (min) | re-homed p50 / p95 / max (ms) | "
+        "nodes disagreed max (ms) | lost by other exporters | checks |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for run, label in COLLECTOR_RUNS.items():
+        for d in _drills(run, "collector-*.json"):
+            c = d["collector"]
+            assert isinstance(c, dict)
+            timing = _triple(c["rehomed_ms"]) if c["rehomed_ms"] else "-"
+            disagreed = c["nodes_disagreed_ms_max"]
+            print(
+                f"| {label} | {d['scenario']} | {d['trials']} | {c['exporters_on_it_min']} | {timing} | "
+                f"{'n/a' if disagreed is None else disagreed} | {c['lost_by_others']} | {_checks(d)} |"
+            )
+
+
+def docker_arp_table() -> None:
+    drills = [d for d in _drills("docker") if "arp" in d]
+    if not drills:
+        return
+    print(
+        "\n| docker scenario | trials | ARP samples | two live nodes answering, longest (ms) | killed container's "
+        "kernel answering (ms, min–max) | nobody answering, longest (ms) | stale exporter caches |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for d in drills:
+        a = d["arp"]
+        assert isinstance(a, dict)
+        print(
+            f"| {d['scenario']} | {d['trials']} | {a['samples']} | {a['two_live_ms_max']:.0f} | "
+            f"{a['dead_container_ms_min']:.0f}–{a['dead_container_ms_max']:.0f} | {a['silence_ms_max']:.0f} | "
+            f"{a['stale_caches']} |"
+        )
+
+
+def extras() -> None:
+    saturation, load = SUMMARIES / "saturation.json", SUMMARIES / "probe-load.json"
+    if load.exists():
+        rates = json.loads(load.read_text())["datagrams_per_s"]
+        worst = max(rate for per_host in rates.values() for rate in per_host.values())
+        print(f"\nProbe load: at most **{worst} datagrams/s** from one LB node to one collector host.")
     if saturation.exists():
         s = json.loads(saturation.read_text())
         print(
@@ -44,68 +168,12 @@ def main() -> None:
         )
 
 
-def collectors() -> None:
-    """The collector scenarios: how fast the lost collector's exporters move, and what others lose."""
-    print(
-        "\n| data plane | scenario | trials | exporters on it (min) | re-homed p50 / p95 / max (ms) | "
-        "nodes disagreed max (ms) | lost by other exporters | checks |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
-    runs = [("nginx, source none", "collectors-none"), ("nginx, source transparent", "collectors-transparent")]
-    for source, directory in [*runs, ("kernel plane", "kernel")]:
-        for drill in sorted((RESULTS / directory).glob("collector-*/drill.json")):
-            report = DrillReport.load(drill)
-            moved = [len(t.rehomed_ms) for t in report.trials]
-            r = report.rehomed_ms
-            timing = f"{r.p50:.0f} / {r.p95:.0f} / {r.max:.0f}" if r else "-"
-            disagreed = [t.nodes_disagreed_ms for t in report.trials if t.nodes_disagreed_ms is not None]
-            others = sum(f.lost for t in report.trials for f in t.flows if f.rehomed_ms is None)
-            failed = sorted({check for t in report.trials for check in t.failed})
-            print(
-                f"| {source} | {report.scenario} | {len(report.trials)} | {min(moved)} | {timing} | "
-                f"{max(disagreed) if disagreed else 'n/a'} | {others} | "
-                f"{'all pass' if not failed else 'failed: ' + '; '.join(failed)} |"
-            )
-    load = RESULTS / "probe-load.json"
-    if load.exists():
-        rates = json.loads(load.read_text())["datagrams_per_s"]
-        worst = max(rate for per_host in rates.values() for rate in per_host.values())
-        print(f"\nProbe load: at most **{worst} datagrams/s** from one LB node to one collector host.")
-
-
-def docker_arp() -> None:
-    """What ARP said through the docker drills: two live nodes for one VIP, a killed container's kernel
-    still answering, nobody answering, and exporters' caches left on the wrong MAC."""
-    drills = sorted((RESULTS / "docker").glob("*/drill.json"))
-    if not drills:
-        return
-    print(
-        "\n| docker scenario | trials | ARP samples | two live nodes answering, longest (ms) | killed container's "
-        "kernel answering (ms, min–max) | nobody answering, longest (ms) | stale exporter caches |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    for drill in drills:
-        report = DrillReport.load(drill)
-
-        def worst(key: str, trial: TrialReport) -> float:
-            per_vip = trial.observations[key]
-            assert isinstance(per_vip, dict)
-            return max(float(value) for value in per_vip.values())
-
-        samples = sum(int(str(t.observations["arp_samples"])) for t in report.trials)
-        dead = [worst("arp_dead_container_answered_ms", t) for t in report.trials]
-        stale = sum(_length(t.observations["stale_arp_caches"]) for t in report.trials)
-        print(
-            f"| {report.scenario} | {len(report.trials)} | {samples} | "
-            f"{max(worst('arp_two_live_answers_ms', t) for t in report.trials):.0f} | "
-            f"{min(dead):.0f}–{max(dead):.0f} | {max(worst('arp_longest_silence_ms', t) for t in report.trials):.0f} | "
-            f"{stale} |"
-        )
-
-
-def _length(items: object) -> int:
-    assert isinstance(items, list)
-    return len(items)
+def main() -> None:
+    condense_raw()
+    drills_table()
+    collectors_table()
+    docker_arp_table()
+    extras()
 
 
 if __name__ == "__main__":

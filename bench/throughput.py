@@ -15,22 +15,22 @@ import sys
 import time
 from pathlib import Path
 
+from core.project import REPO
 from lab.host.control import stop_backend
 from lab.host.netns import netns_run
 from lab.host.site import down, up
 from lab.host.state import LabState
-from runner.stackfile import ROOT
 
 LADDER = [50_000, 100_000, 150_000, 200_000, 300_000, 400_000, 600_000, 800_000, 1_000_000, 1_200_000, 1_600_000]
 DELIVERED = 0.999
 SECONDS = 3.0
-SENDER = ROOT / "out" / "bench" / "udpflood"
+SENDER = REPO / "out" / "bench" / "udpflood"
 POOL_PORT = 2055  # the dev stack's netflow pool
 
 
 def build_sender() -> None:
     SENDER.parent.mkdir(parents=True, exist_ok=True)
-    source = ROOT / "bench" / "udpflood" / "udpflood.c"
+    source = REPO / "bench" / "udpflood" / "udpflood.c"
     subprocess.run(["gcc", "-O2", "-Wall", "-o", str(SENDER), str(source)], check=True)
 
 

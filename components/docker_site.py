@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
 from typing import TypedDict
 
 import pulumi
 import pulumi_docker as docker
 
 from core.model import Stack
-from core.project import PROJECT
+from core.project import PROJECT, REPO
 
-REPO = Path(__file__).resolve().parent.parent
 COLLECTOR_IMAGE = "netsampler/goflow2:v2.2.3"
 """A public NetFlow/IPFIX/sFlow collector; it logs every decoded flow as JSON."""
 

@@ -7,16 +7,18 @@ from typing import TypedDict
 import pulumi
 
 from core.addresses import host_port
+from core.compose import KERNEL, NodeFiles
 from core.model import Stack
 from core.project import PROJECT
-from core.render import NodeFile, render_kernel
 
-from .transport import Transport, stage_per_node
+from .transport import Transport, stage_part
 
 
 class KernelPlaneArgs(TypedDict):
     stack: Stack
     """The validated stack (core.model.Stack); its pools with `dataPlane: kernel` live here."""
+    files: dict[str, NodeFiles]
+    """Node → its composed files (core.compose); this component stages their `kernel` part."""
     hosts: dict[str, Transport]
     """How files reach each node, by node name."""
 
@@ -24,16 +26,14 @@ class KernelPlaneArgs(TypedDict):
 class KernelPlane(pulumi.ComponentResource):
     endpoints: pulumi.Output[dict[str, str]]
     """Pool → where exporters send (VIP:port), for the kernel-plane pools."""
-    files: dict[str, dict[str, NodeFile]]
-    """Node → path → file: the nftables ruleset (none when no pool uses the kernel plane)."""
     staged: dict[str, list[pulumi.Resource]]
-    """Node → the uploads of those files (none for a container, whose files ride in its creation)."""
+    """Node → the upload of the nftables ruleset (none when no pool uses the kernel plane, or for a
+    container, whose files ride in its creation)."""
 
     def __init__(self, name: str, args: KernelPlaneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{PROJECT}:index:KernelPlane", name, {}, opts)
         stack = args["stack"]
-        self.files = {node.name: render_kernel(stack, node) for node in stack.nodes}
-        self.staged = stage_per_node(name, self, args["hosts"], self.files)
+        self.staged = stage_part(name, self, args["hosts"], args["files"], KERNEL)
         self.endpoints = pulumi.Output.from_input(
             {pool.name: host_port(pool.vip, pool.port) for pool in stack.pools_on("kernel")}
         )

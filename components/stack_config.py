@@ -4,7 +4,6 @@ core's one reader, before any resource is registered."""
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import pulumi
@@ -13,6 +12,7 @@ from pulumi.runtime.config import CONFIG, get_config_env
 
 from core.config import SECRET_KEYS, parse_stack
 from core.errors import ConfigError, Problem
+from core.json_numbers import any_int_digits
 from core.model import Stack
 from core.project import PROJECT
 
@@ -48,9 +48,5 @@ def project_config(config: dict[str, str]) -> dict[str, Any]:
 
 def _decoded(text: str) -> Any:
     """JSON as the stack file wrote it: a number of any length reaches validation, which names it."""
-    limit = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(0)
-    try:
+    with any_int_digits():
         return json.loads(text)
-    finally:
-        sys.set_int_max_str_digits(limit)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 import pulumi
 
+from core.compose import NodeFiles
 from core.render import NodeFile
 
 
@@ -28,15 +29,23 @@ class Transport(Protocol):
         node and puts them live; it runs again whenever `files_hash` changes."""
 
 
-def stage_per_node(
-    name: str, parent: pulumi.Resource, hosts: dict[str, Transport], files: dict[str, dict[str, NodeFile]]
+class Stager(Protocol):
+    """A component that puts a part of every node's files on the nodes (through stage_part)."""
+
+    staged: dict[str, list[pulumi.Resource]]
+    """Node → the uploads made (none for a container, whose files ride in its creation)."""
+
+
+def stage_part(
+    name: str, parent: pulumi.Resource, hosts: dict[str, Transport], files: dict[str, NodeFiles], part: str
 ) -> dict[str, list[pulumi.Resource]]:
-    """Stage each node's `files` through its host, as children of `parent`; node → the uploads made."""
+    """Stage `part` of every node's composed files through its host, as children of `parent`; node →
+    the uploads made. The one way a component puts files on nodes."""
     staged: dict[str, list[pulumi.Resource]] = {}
-    for node, node_files in files.items():
+    for node, node_files in sorted(files.items()):
         uploads = (
             hosts[node].stage(f"{name}-{node}-{slug(path)}", parent, path, node_file)
-            for path, node_file in sorted(node_files.items())
+            for path, node_file in sorted(node_files.parts[part].items())
         )
         staged[node] = [upload for upload in uploads if upload]
     return staged

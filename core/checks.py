@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from node_agent.slots import MAX_SLOTS, SLOTS_PER_WEIGHT
+from slot_table import MAX_SLOTS, SLOTS_PER_WEIGHT
 
 from .errors import Problem
 from .model import Stack
 
-Check = Iterator[Problem]
+Findings = Iterator[Problem]
+"""What a rule yields: every problem it finds, each with its key and fix."""
 
 
 def check_stack(stack: Stack) -> list[Problem]:
@@ -29,7 +30,7 @@ def _duplicates(values: list[object]) -> set[object]:
     return {value for value, count in Counter(values).items() if count > 1}
 
 
-def _nodes(stack: Stack) -> Check:
+def _nodes(stack: Stack) -> Findings:
     if len(stack.nodes) < 2:
         yield Problem("nodes", len(stack.nodes), "a VIP needs at least two nodes to fail over; add another node")
     for key, fix in (
@@ -68,7 +69,7 @@ def _nodes(stack: Stack) -> Check:
                 )
 
 
-def _docker_nodes(stack: Stack) -> Check:
+def _docker_nodes(stack: Stack) -> Findings:
     """The docker target puts the nodes on a bridge it creates, whose first address is its gateway."""
     for i, node in enumerate(stack.nodes):
         if node.address.version == 6:
@@ -91,7 +92,7 @@ def _docker_nodes(stack: Stack) -> Check:
             )
 
 
-def _vips(stack: Stack) -> Check:
+def _vips(stack: Stack) -> Findings:
     names = {node.name for node in stack.nodes}
     vrids = [vip.vrid for vip in stack.vips]
     for i, vip in enumerate(stack.vips):
@@ -126,7 +127,7 @@ def _vips(stack: Stack) -> Check:
             yield Problem(f"vips[{i}].address", str(vip.address), "is declared more than once")
 
 
-def _vrrp(stack: Stack) -> Check:
+def _vrrp(stack: Stack) -> Findings:
     vrrp = stack.vrrp
     interval = vrrp.advert_interval
     if vrrp.version == 2 and (interval != int(interval) or not 1 <= interval <= 255):
@@ -166,7 +167,7 @@ def _vrrp(stack: Stack) -> Check:
         yield Problem("vrrp.version", 2, "VRRPv2 is IPv4 only; use version 3 for IPv6 nodes")
 
 
-def _health(stack: Stack) -> Check:
+def _health(stack: Stack) -> Findings:
     weight = stack.health.weight
     if weight == 0 or len(stack.nodes) < 2:
         return
@@ -191,7 +192,7 @@ def _health(stack: Stack) -> Check:
 KERNEL_HASH_KEYS = ("$remote_addr", "$remote_addr:$remote_port")
 
 
-def _kernel_pools(stack: Stack) -> Check:
+def _kernel_pools(stack: Stack) -> Findings:
     """What nftables' stateless rewrite can do: hash the exporter's address (and port), keep it."""
     for i, pool in enumerate(stack.pools):
         if pool.data_plane != "kernel":
@@ -225,7 +226,7 @@ def _kernel_pools(stack: Stack) -> Check:
                 )
 
 
-def _health_checks(stack: Stack) -> Check:
+def _health_checks(stack: Stack) -> Findings:
     for i, pool in enumerate(stack.pools):
         check, key = pool.health_check, f"pools[{i}].healthCheck"
         if check.timeout >= check.interval:
@@ -240,7 +241,7 @@ def _health_checks(stack: Stack) -> Check:
             yield Problem(f"{key}.path", check.path, "is an HTTP path such as /__health, used only with probe http")
 
 
-def _pools(stack: Stack) -> Check:
+def _pools(stack: Stack) -> Findings:
     vip_by_ip = {vip.address.ip: vip for vip in stack.vips}
     seen: dict[tuple[object, int], int] = {}
     names = [pool.name for pool in stack.pools]

@@ -23,7 +23,7 @@ class Paths:
     kernel_table: str = "ha_udp_lb"
     """The one nftables table (family inet) the project owns; nobody else's rules are touched."""
     agent_dir: str = "/usr/lib/ha-udp-lb"
-    """Holds the `node_agent` package: python3 -m node_agent with this on PYTHONPATH."""
+    """Holds the agent's packages (AGENT_PACKAGES): python3 -m node_agent with this on PYTHONPATH."""
     metrics: str = "/var/lib/prometheus/node-exporter/ha-udp-lb.prom"
     """node_exporter's textfile collector directory on Debian and Ubuntu."""
     health_log: str = "/var/log/ha-udp-lb/health.log"
@@ -52,8 +52,9 @@ class Paths:
     def health_pid(self) -> str:
         return f"{self.run_dir}/health.pid"
 
-    def agent_module(self, name: str) -> str:
-        return f"{self.agent_dir}/node_agent/{name}"
+    def agent_file(self, relative: str) -> str:
+        """Where one of the agent's sources (`node_agent/agent.py`) lands on the node."""
+        return f"{self.agent_dir}/{relative}"
 
     @property
     def loopback_state(self) -> str:
@@ -92,7 +93,7 @@ class Paths:
     def directories(self) -> list[str]:
         """Every directory a node file lives in."""
         files = [self.keepalived_conf, self.nginx_conf, self.sysctl, self.apply_script, self.watch_unit]
-        files += [self.health_config, self.agent_module("agent.py")]
+        files += [self.health_config, *(self.agent_file(f"{package}/__init__.py") for package in AGENT_PACKAGES)]
         return sorted({path.rsplit("/", 1)[0] for path in files} | {self.pool_dir})
 
     @property
@@ -103,5 +104,8 @@ class Paths:
     def loopback_unit(self) -> str:
         return f"{self.units}/{self.loopback_unit_name}"
 
+
+AGENT_PACKAGES = ("node_agent", "slot_table")
+"""What the health agent runs on a node: its own package and the slot table it shares with the core."""
 
 PATHS = Paths()

@@ -1,26 +1,27 @@
-"""Render every file a node needs, as pure functions of the stack: node → {absolute path: file}."""
+"""Each node file, rendered as a pure function of the stack (one function per owner of files);
+core.compose puts them together into the one set a node receives."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from node_agent import slots
+import slot_table as slots
 
 from .addresses import host_port
 from .complaints import COMPLAINT
 from .model import Node, Pool, Stack
 from .paths import PATHS
 from .procnet import proc_net_local_address
+from .project import REPO
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-AGENT_SOURCES = Path(__file__).resolve().parent.parent / "node_agent"
+TEMPLATES = REPO / "templates"
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,6 @@ def _environment() -> jinja2.Environment:
 
 def _render(template: str, **context: Any) -> str:
     return _environment().get_template(template).render(paths=PATHS, **context)
-
-
-def render_node(stack: Stack, node: Node) -> dict[str, NodeFile]:
-    """Every file `node` needs, keyed by its absolute path. Same stack in, same bytes out."""
-    files = {**render_vrrp(stack, node), **render_nginx(stack, node), **render_health(stack, node)}
-    files |= render_entrypoint(stack, node) | render_kernel(stack, node)
-    for pool in stack.pools_on("nginx"):
-        files.update(render_pool(stack, pool))
-    return {**files, **render_apply(node, files)}
 
 
 def _common(stack: Stack, node: Node) -> dict[str, Any]:
@@ -103,8 +95,9 @@ def render_vrrp(stack: Stack, node: Node) -> dict[str, NodeFile]:
     }
 
 
-def render_health(stack: Stack, node: Node) -> dict[str, NodeFile]:
-    """The collector-health agent: its code (stdlib only), its settings, its unit."""
+def render_health(stack: Stack, node: Node, agent: Mapping[str, str]) -> dict[str, NodeFile]:
+    """The collector-health agent: its code (`agent`: path under the agent's directory → source, stdlib
+    only, read from the checkout by the shell), its settings, its unit."""
     config = {
         "node": node.name,
         "kernel_down": PATHS.kernel_down_file,
@@ -124,11 +117,10 @@ def render_health(stack: Stack, node: Node) -> dict[str, NodeFile]:
             if pool.health_check.enabled
         ],
     }
-    sources = sorted(AGENT_SOURCES.glob("*.py"))
     return {
         PATHS.health_config: NodeFile(json.dumps(config, indent=2, sort_keys=True) + "\n", 0o644),
         PATHS.health_unit: NodeFile(_render("health.service.j2", **_common(stack, node)), 0o644),
-        **{PATHS.agent_module(source.name): NodeFile(source.read_text(), 0o644) for source in sources},
+        **{PATHS.agent_file(relative): NodeFile(source, 0o644) for relative, source in sorted(agent.items())},
     }
 
 

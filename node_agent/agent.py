@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import pools, report
-from .judge import Check, HostEvidence, Verdict, judge, usable
+from .judge import CheckSettings, HostEvidence, Verdict, judge, usable
 from .kernel import KernelPool
 from .kernel_plane import KernelPlane
 from .probes import EchoReply, PortUnreachable, Wire
@@ -51,7 +51,7 @@ class PoolConfig:
     """kernel plane: the slot maps that get swapped."""
     backends: dict[str, tuple[str, int]]
     """Endpoint → (address, port)."""
-    check: Check
+    check: CheckSettings
 
 
 def pool_configs(config: dict[str, Any]) -> list[PoolConfig]:
@@ -63,7 +63,7 @@ def pool_configs(config: dict[str, Any]) -> list[PoolConfig]:
             k = p["kernel"]
             listed = [(endpoint, address, port) for endpoint, (address, port) in backends.items()]
             slots = KernelPool(k["table"], k["id"], k["ruleset"], listed, k["weights"], k["size"])
-        pools.append(PoolConfig(p["name"], p["file"], slots, backends, Check(**p["check"])))
+        pools.append(PoolConfig(p["name"], p["file"], slots, backends, CheckSettings(**p["check"])))
     return pools
 
 

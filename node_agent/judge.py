@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
-class Check:
+class CheckSettings:
     """A pool's health-check settings (the stack's `pools[].healthCheck`)."""
 
     interval: float
@@ -56,7 +56,7 @@ class Verdict:
     reason: str
 
 
-def judge(previous: Verdict, port: int, evidence: HostEvidence, check: Check, now_ns: int) -> Verdict:
+def judge(previous: Verdict, port: int, evidence: HostEvidence, check: CheckSettings, now_ns: int) -> Verdict:
     """The backend `host:port`'s health for a pool with `check`, given what it was before."""
     if previous.up:
         reason = _failing(previous, port, evidence, check)
@@ -66,7 +66,7 @@ def judge(previous: Verdict, port: int, evidence: HostEvidence, check: Check, no
     return previous
 
 
-def _failing(previous: Verdict, port: int, evidence: HostEvidence, check: Check) -> str | None:
+def _failing(previous: Verdict, port: int, evidence: HostEvidence, check: CheckSettings) -> str | None:
     if evidence.misses >= check.fall:
         return f"host silent: {evidence.misses} echo requests unanswered"
     if check.probe == "udp" and evidence.refused_ns.get(port, 0) > previous.since_ns:
@@ -76,7 +76,7 @@ def _failing(previous: Verdict, port: int, evidence: HostEvidence, check: Check)
     return None
 
 
-def _recovered(previous: Verdict, port: int, evidence: HostEvidence, check: Check, now_ns: int) -> bool:
+def _recovered(previous: Verdict, port: int, evidence: HostEvidence, check: CheckSettings, now_ns: int) -> bool:
     if evidence.replies < check.rise:
         return False
     if check.port is not None and evidence.check_successes.get(check.port, 0) < check.rise:

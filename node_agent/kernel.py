@@ -10,7 +10,9 @@ import struct
 import subprocess
 from dataclasses import dataclass, field
 
-from . import netlink, slots
+import slot_table as slots
+
+from . import netlink
 
 
 @dataclass
@@ -36,7 +38,7 @@ class KernelPool:
 
     def table_for(self, healthy: set[str]) -> list[int]:
         indices = {i for i, b in enumerate(self.backends) if b[0] in healthy}
-        return slots.table_from(self.base, self.ranked, indices)
+        return slots.table(self.base, self.ranked, indices)
 
 
 def transaction(pool: KernelPool, before: list[int], after: list[int]) -> dict[str, list[netlink.Element]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import runpy
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +18,10 @@ from pulumi.runtime.settings import set_root_resource
 from pulumi.runtime.stack import run_in_stack
 from pulumi.runtime.sync_await import _sync_await
 
-from core.project import PROJECT
+from core.json_numbers import any_int_digits
+from core.project import PROJECT, REPO
 
-from .stackfile import ROOT, stack_config
+from .stackfile import stack_config
 
 SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
@@ -108,12 +108,8 @@ def record(stack: str, config: dict[str, Any] | None = None, secrets: dict[str, 
     secret_values = {"sshPrivateKey": SYNTH_PRIVATE_KEY, **(secrets or {})}
     # Pulumi hands structured values to the program JSON-encoded, as the CLI does (which has no limit
     # on the digits of a number it writes; Python's json does).
-    limit = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(0)
-    try:
+    with any_int_digits():
         flat = {f"{PROJECT}:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in raw.items()}
-    finally:
-        sys.set_int_max_str_digits(limit)
     flat.update({f"{PROJECT}:{k}": v for k, v in secret_values.items()})
     set_all_config(flat, [f"{PROJECT}:{k}" for k in secret_values])
     recording = Recording()
@@ -124,7 +120,7 @@ def record(stack: str, config: dict[str, Any] | None = None, secrets: dict[str, 
     set_root_resource(None)  # type: ignore[arg-type]
 
     def program() -> None:
-        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+        runpy.run_path(str(REPO / "__main__.py"), run_name="__main__")
 
     _sync_await(run_in_stack(program))
     return recording

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from core.project import PROJECT
+from core.project import PROJECT, REPO
 
-ROOT = Path(__file__).resolve().parent.parent
-STACKS = ROOT / "stacks"
+STACKS = REPO / "stacks"
 
 
 class StackNotFound(FileNotFoundError):

@@ -1,4 +1,4 @@
-"""`python -m lab synth`: what each node of a stack would receive, from the real program under the
+"""`ha-udp-lb synth`: what each node of a stack would receive, from the real program under the
 recording monitor: topology.json, nodes/<node>/files/<absolute path> (modes kept), nodes/<node>/commands.sh."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian 12 machine lacks for ha-udp-lb's tests and lab, then the Python
-# packages into ./venv (the virtualenv Pulumi.yaml names). Safe to run again: it skips what is there.
+# packages into ./venv (scripts/venv.sh). Safe to run again: it skips what is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,18 +30,25 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     [ -z "$guard" ] || rm -f "$guard"
 fi
-# The packages start nginx (and on some machines keepalived) on the host; the lab runs its own.
-if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
-    systemctl disable --now nginx keepalived >/dev/null 2>&1 || true
+# An nginx or keepalived already running on this host is left alone unless CI runs this, or you say so:
+# the lab runs its own in namespaces and does not need them stopped; CI stops them so that nothing of the
+# host's can answer for a lab address.
+running=$(pgrep -x -l 'nginx|keepalived' 2>/dev/null | awk '{print $2}' | sort -u | tr '\n' ' ')
+if [ -n "$running" ]; then
+    answer=${HULB_STOP_HOST_SERVICES:-}
+    [ -n "${CI:-}" ] && answer=yes
+    if [ -z "$answer" ] && [ -t 0 ]; then
+        read -r -p "setup: stop and disable this host's ${running}(the lab runs its own)? [y/N] " answer
+    fi
+    case "$answer" in
+    y | Y | yes)
+        if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+            systemctl disable --now nginx keepalived >/dev/null 2>&1 || true
+        fi
+        pkill -x -f 'nginx: master process /usr/sbin/nginx -g daemon on; master_process on;' 2>/dev/null || true
+        ;;
+    *) echo "setup: leaving this host's ${running}running (HULB_STOP_HOST_SERVICES=yes stops them)" ;;
+    esac
 fi
-pkill -x -f 'nginx: master process /usr/sbin/nginx -g daemon on; master_process on;' 2>/dev/null || true
 
-if [ ! -x venv/bin/python ]; then
-    python3 -m venv venv
-fi
-stamp=venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
-if [ ! -e "$stamp" ]; then
-    venv/bin/pip install -q --upgrade pip
-    venv/bin/pip install -q -e '.[dev]'
-    touch "$stamp"
-fi
+exec scripts/venv.sh

@@ -12,10 +12,10 @@ from pathlib import Path
 from core import complaints
 from core.model import Node, Stack
 from core.paths import PATHS
-from core.render import render_node
 from lab.host import netns
 from lab.host.sandbox import run_in_node
 from runner.synth import write_tree
+from tests.composition import node_files
 
 COMPLAINT = re.compile(complaints.COMPLAINT)
 
@@ -47,7 +47,7 @@ def on_node(stack: Stack, node: Node, tag: str, script: str, staged: bool = Fals
     try:
         netns.add_namespace(ns)
         netns.plug(ns, node.interface, str(node.address), host_end=host_end)
-        write_tree(work / "root" / (PATHS.staging.lstrip("/") if staged else ""), render_node(stack, node))
+        write_tree(work / "root" / (PATHS.staging.lstrip("/") if staged else ""), node_files(stack, node))
         result = run_in_node(ns, work / "root", work / "scratch", script)
         return Verdict(node.name, result.returncode, result.stdout + result.stderr)
     finally:

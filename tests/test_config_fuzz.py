@@ -1,5 +1,6 @@
 """Random mutations of the dev and prod stacks: whatever a YAML stack file can hold, the reader either
-refuses it with a ConfigError or accepts it and every node renders — never anything else."""
+refuses it with a ConfigError naming what is wrong, or accepts it and every node gets files that say
+what the stack said — never anything else."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.addresses import host_port
 from core.config import parse_stack
 from core.errors import ConfigError
-from core.render import render_node
+from core.model import Stack
+from core.paths import PATHS
 from runner.stackfile import stack_config
+from tests.composition import node_files
 
 STACKS = {name: stack_config(name) for name in ("dev", "prod")}
 
@@ -73,5 +77,25 @@ def test_a_mutated_stack_is_refused_clearly_or_accepted_and_rendered(raw: dict[s
         assert str(error).startswith("the stack config has ")
         assert all(problem.message for problem in error.problems)
         return
+    _assert_files_say_what_the_stack_said(stack)
+
+
+def _assert_files_say_what_the_stack_said(stack: Stack) -> None:
+    """Every VIP in every node's keepalived config, every pool listening on its VIP:port in its data
+    plane's file, the same pool files on every node, and the apply script installing every file."""
+    rendered = {node.name: node_files(stack, node) for node in stack.nodes}
     for node in stack.nodes:
-        assert render_node(stack, node)
+        files = rendered[node.name]
+        keepalived = files[PATHS.keepalived_conf].content
+        assert keepalived.count("vrrp_instance ") == len(stack.vips)
+        for vip in stack.vips:
+            assert f"virtual_router_id {vip.vrid}\n" in keepalived and str(vip.address) in keepalived
+        for pool in stack.pools:
+            if pool.data_plane == "nginx":
+                assert f"listen {host_port(pool.vip, pool.port)} udp" in files[PATHS.pool_file(pool)].content
+            else:
+                assert f"daddr {pool.vip} udp dport {pool.port} notrack" in files[PATHS.kernel_ruleset].content
+        apply = files[PATHS.apply_script].content
+        assert all(path in apply for path in files), "apply does not install every file"
+    pool_files = [{p: f for p, f in files.items() if p.startswith(PATHS.pool_dir)} for files in rendered.values()]
+    assert all(files == pool_files[0] for files in pool_files)

@@ -45,7 +45,7 @@ def test_a_stack_outside_the_benchmarking_range_is_refused_before_anything_is_bu
 def test_interrupting_a_drill_removes_the_whole_lab(signum: int) -> None:
     down()
     drill = subprocess.Popen(
-        [sys.executable, "-m", "lab", "drill", "--stack", "dev", "--scenario", "link-cut", "--trials", "5"],
+        [sys.executable, "-m", "lab", "lab", "drill", "--stack", "dev", "--scenario", "link-cut", "--trials", "5"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import struct
 
-from node_agent.judge import Check, HostEvidence, Verdict, judge, usable
+from node_agent.judge import CheckSettings, HostEvidence, Verdict, judge, usable
 from node_agent.pools import mark_down, marked_down
 from node_agent.probes import ECHO_ID, EchoReply, PortUnreachable, checksum, echo_request, parse
 
-CHECK = Check(interval=0.2, timeout=0.05, fall=2, rise=2, hold_down=5.0, probe="udp")
+CHECK = CheckSettings(interval=0.2, timeout=0.05, fall=2, rise=2, hold_down=5.0, probe="udp")
 S = 1_000_000_000
 UP = Verdict(True, 0, "start")
 
@@ -28,7 +28,7 @@ def test_a_port_unreachable_after_the_verdict_closes_only_that_port() -> None:
 
 
 def test_icmp_probe_ignores_port_unreachables() -> None:
-    icmp = Check(**{**CHECK.__dict__, "probe": "icmp"})
+    icmp = CheckSettings(**{**CHECK.__dict__, "probe": "icmp"})
     assert judge(UP, 2055, HostEvidence(replies=5, refused_ns={2055: S}), icmp, 2 * S) is UP
 
 
@@ -47,7 +47,7 @@ def test_a_host_needs_rise_replies_before_it_counts_as_back() -> None:
 
 
 def test_tcp_check_failures_count_like_misses() -> None:
-    tcp = Check(**{**CHECK.__dict__, "probe": "tcp", "port": 8080})
+    tcp = CheckSettings(**{**CHECK.__dict__, "probe": "tcp", "port": 8080})
     evidence = HostEvidence(replies=3, check_failures={8080: 1})
     assert judge(UP, 2055, evidence, tcp, S) is UP
     evidence.check_failures[8080] = 2

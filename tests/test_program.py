@@ -8,14 +8,14 @@ import pytest
 from core.config import parse_stack
 from core.errors import ConfigError
 from core.paths import PATHS
-from core.render import render_node
 from runner.recorder import SYNTH_PRIVATE_KEY, Recording, record, without_secrets
 from runner.stackfile import stack_config
 from tests.base_config import config
+from tests.composition import node_files
 
 COMPONENTS = {
     f"ha-udp-lb:index:{name}"
-    for name in ("VrrpPair", "NginxUdpPool", "KernelPlane", "CollectorHealth", "LbNode", "SshHost", "DockerSite")
+    for name in ("VrrpGroup", "NginxUdpPool", "KernelPlane", "CollectorHealth", "LbNode", "SshHost", "DockerSite")
 }
 """Top-level components; every other resource is a child of one of them."""
 
@@ -36,8 +36,8 @@ def _count(recording: Recording, type_: str) -> int:
 
 def test_prod_registers_components_and_ssh_resources(prod: Recording) -> None:
     stack = parse_stack(stack_config("prod"))
-    files_per_node = len(render_node(stack, stack.nodes[0]))
-    assert _count(prod, "ha-udp-lb:index:VrrpPair") == 1
+    files_per_node = len(node_files(stack, stack.nodes[0]))
+    assert _count(prod, "ha-udp-lb:index:VrrpGroup") == 1
     assert _count(prod, "ha-udp-lb:index:NginxUdpPool") == len(stack.pools)
     assert _count(prod, "ha-udp-lb:index:LbNode") == len(stack.nodes)
     # install, staging and apply per node; one upload per file per node
@@ -59,7 +59,7 @@ def test_every_child_is_parented_to_a_component_and_named_after_it(prod: Recordi
 def test_uploaded_contents_equal_the_cores_rendering(prod: Recording) -> None:
     stack = parse_stack(stack_config("prod"))
     for node in stack.nodes:
-        expected = render_node(stack, node)
+        expected = node_files(stack, node)
         uploads = {
             r.inputs["remotePath"].removeprefix(PATHS.staging): r.inputs["source"].text
             for r in prod.of_type("command:remote:CopyToRemote")
@@ -136,7 +136,7 @@ def test_dev_builds_docker_nodes_on_the_benchmark_range(dev: Recording) -> None:
     assert lb1.inputs["networksAdvanced"][0]["ipv4Address"] == "198.18.0.11"
     stack = parse_stack(stack_config("dev"))
     uploads = {u["file"].removeprefix(PATHS.staging): u["content"] for u in lb1.inputs["uploads"]}
-    assert uploads == {p: f.content for p, f in render_node(stack, stack.nodes[0]).items()}
+    assert uploads == {p: f.content for p, f in node_files(stack, stack.nodes[0]).items()}
     collectors = [name for name in containers if "collector" in name]
     assert len(collectors) == 3
     # Fixed names: a replacement must delete the old container before creating the new one.

@@ -12,12 +12,15 @@ from pathlib import Path
 import pytest
 
 from core.config import parse_stack
-from core.model import Stack
+from core.model import Node, Stack
 from core.paths import PATHS
 from core.procnet import proc_net_local_address
-from core.render import NodeFile, render_node
+from core.project import REPO
+from core.render import NodeFile
 from runner.stackfile import stack_config
+from runner.synth import write_tree
 from tests.base_config import config
+from tests.composition import node_files
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -31,7 +34,7 @@ def test_rendered_files_match_golden(name: str) -> None:
     """UPDATE_GOLDEN=1 rewrites them; review the diff like any other change."""
     the_stack = stack(name)
     for node in the_stack.nodes:
-        for path, node_file in render_node(the_stack, node).items():
+        for path, node_file in node_files(the_stack, node).items():
             if path.startswith(PATHS.agent_dir):
                 continue  # the agent's own sources, shipped as they are (test_node_agent_ships_unchanged)
             golden = GOLDEN / name / node.name / path.lstrip("/")
@@ -42,20 +45,30 @@ def test_rendered_files_match_golden(name: str) -> None:
             assert node_file.content == golden.read_text(), f"{name}/{node.name}{path} differs from golden"
 
 
-def test_node_agent_ships_unchanged_and_complete() -> None:
+def test_the_shipped_agent_runs_from_its_shipped_files_alone(tmp_path: Path) -> None:
+    """Everything the agent imports ships with it: laid out as on the node, with nothing of the checkout
+    on the path (-I), its entry point loads (a missing module would fail the import)."""
     the_stack = stack("dev")
-    shipped = {p: f for p, f in render_node(the_stack, the_stack.nodes[0]).items() if p.startswith(PATHS.agent_dir)}
-    sources = sorted((Path(__file__).resolve().parent.parent / "node_agent").glob("*.py"))
-    assert {PATHS.agent_module(s.name): s.read_text() for s in sources} == {p: f.content for p, f in shipped.items()}
-    assert PATHS.agent_module("__main__.py") in shipped
+    files = node_files(the_stack, the_stack.nodes[0])
+    shipped = {path: f for path, f in files.items() if path.startswith(PATHS.agent_dir + "/")}
+    write_tree(tmp_path, shipped)
+    agent_dir = tmp_path / PATHS.agent_dir.lstrip("/")
+    script = "import runpy, sys; sys.argv = ['node_agent']; runpy.run_module('node_agent', run_name='__main__')"
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(agent_dir)!r}); {script}"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "python3 -m node_agent run CONFIG" in result.stderr, result.stderr
 
 
 def test_rendering_is_byte_identical_across_processes_and_hash_seeds() -> None:
     """Set and dict order must not leak into a file: two interpreters with different hash seeds agree."""
     script = (
-        "import hashlib; from core.config import parse_stack; from core.render import render_node, files_digest; "
-        "from runner.stackfile import stack_config; s = parse_stack(stack_config('dev')); "
-        "print([files_digest(render_node(s, n)) for n in s.nodes])"
+        "from core.config import parse_stack; from core.render import files_digest; "
+        "from tests.composition import node_files; from runner.stackfile import stack_config; "
+        "s = parse_stack(stack_config('dev')); print([files_digest(node_files(s, n)) for n in s.nodes])"
     )
     digests = {
         subprocess.run(
@@ -64,7 +77,7 @@ def test_rendering_is_byte_identical_across_processes_and_hash_seeds() -> None:
             capture_output=True,
             text=True,
             check=True,
-            cwd=Path(__file__).resolve().parent.parent,
+            cwd=REPO,
         ).stdout
         for seed in ("1", "2", "3")
     }
@@ -75,16 +88,30 @@ def _nginx_text(files: dict[str, NodeFile]) -> str:
     return "".join(f.content for path, f in sorted(files.items()) if path.startswith("/etc/nginx/"))
 
 
-@pytest.mark.parametrize("name", ["dev", "prod"])
-def test_upstreams_are_identical_on_every_node(name: str) -> None:
-    the_stack = stack(name)
-    texts = {_nginx_text(render_node(the_stack, n)).split("stream {", 1)[1] for n in the_stack.nodes}
-    assert len(texts) == 1
+def _data_plane_files(stack: Stack, node: Node) -> dict[str, str]:
+    """What decides where an exporter goes on `node`: nginx's pool files and the kernel plane's table,
+    without their comments (the ruleset's header names the node)."""
+    files = node_files(stack, node)
+    return {
+        path: "".join(line for line in f.content.splitlines(keepends=True) if not line.startswith("#"))
+        for path, f in files.items()
+        if path.startswith(PATHS.pool_dir + "/") or path == PATHS.kernel_ruleset
+    }
+
+
+@pytest.mark.parametrize(("name", "overrides"), [("dev", {}), ("prod", {}), ("dev", {"dataPlane": "kernel"})])
+def test_every_node_sends_an_exporter_to_the_same_collector(name: str, overrides: dict[str, str]) -> None:
+    raw = stack_config(name)
+    raw["pools"] = [{**pool, **overrides} for pool in raw["pools"]]
+    the_stack = parse_stack(raw)
+    per_node = [_data_plane_files(the_stack, n) for n in the_stack.nodes]
+    assert len(per_node[0]) == (1 if overrides else len(the_stack.pools))
+    assert all(files == per_node[0] for files in per_node), "the nodes' pool files or slot tables differ"
 
 
 def test_expert_defaults() -> None:
     the_stack = stack("dev")
-    files = render_node(the_stack, the_stack.nodes[0])
+    files = node_files(the_stack, the_stack.nodes[0])
     keepalived = files[PATHS.keepalived_conf].content
     nginx = _nginx_text(files)
     directives = [line.split("#")[0].strip() for line in keepalived.splitlines()]
@@ -108,22 +135,22 @@ def test_active_active_vips_prefer_different_nodes() -> None:
 
 def test_password_renders_only_with_vrrpv2_and_marks_the_file_secret() -> None:
     the_stack = parse_stack(config(vrrp={"version": 2, "advertInterval": 1}), vrrp_password="s3cret")
-    keepalived = render_node(the_stack, the_stack.nodes[0])[PATHS.keepalived_conf]
+    keepalived = node_files(the_stack, the_stack.nodes[0])[PATHS.keepalived_conf]
     assert "auth_pass s3cret" in keepalived.content
     assert keepalived.secret and keepalived.mode == 0o600
-    plain = render_node(parse_stack(config()), parse_stack(config()).nodes[0])[PATHS.keepalived_conf]
+    plain = node_files(parse_stack(config()), parse_stack(config()).nodes[0])[PATHS.keepalived_conf]
     assert not plain.secret and "authentication" not in plain.content
 
 
 def test_transparent_pool_binds_the_exporters_address_and_port() -> None:
     the_stack = parse_stack(config(pools__0__source="transparent"))
-    nginx = _nginx_text(render_node(the_stack, the_stack.nodes[0]))
+    nginx = _nginx_text(node_files(the_stack, the_stack.nodes[0]))
     assert "proxy_bind $remote_addr:$remote_port transparent;" in nginx
 
 
 def test_watcher_looks_for_every_pools_socket_as_the_kernel_spells_it() -> None:
     the_stack = stack("dev")
-    script = render_node(the_stack, the_stack.nodes[0])[PATHS.health_script].content
+    script = node_files(the_stack, the_stack.nodes[0])[PATHS.health_script].content
     for pool in the_stack.pools:
         assert proc_net_local_address(pool.vip, pool.port) in script
     assert proc_net_local_address(the_stack.pools[0].vip, 2055) == "640012C6:0807"

@@ -1,5 +1,5 @@
-"""The kernel plane's slot table (node_agent.slots): exact minimal disruption, balance, weights, and the
-same table in every process (nodes compute it apart and must agree)."""
+"""The kernel plane's slot table (slot_table), as the agent computes it on the node: exact minimal
+disruption, balance, weights, and the same table in every process (nodes compute it apart and must agree)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import struct
 import subprocess
 import sys
 from collections import Counter
-from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.project import REPO
 from node_agent.kernel import KernelPool, transaction
-from node_agent.slots import base_table, rankings, table, table_from, table_size
+from slot_table import _score, base_table, rankings, table, table_size
 
 BACKENDS = st.lists(
     st.tuples(st.integers(0, 255), st.integers(1, 65535), st.integers(1, 5)),
@@ -23,57 +23,64 @@ BACKENDS = st.lists(
 )
 
 
-def _pool(spec: list[tuple[int, int, int]]) -> tuple[list[str], list[int], list[int]]:
-    names = [f"198.18.1.{host}:{port}" for host, port, _ in spec]
-    weights = [weight for _, _, weight in spec]
-    return names, weights, base_table(names, weights, table_size(weights))
+class Pool:
+    """A pool's table as the agent holds it (node_agent.kernel.KernelPool): base and rankings once."""
+
+    def __init__(self, names: list[str], weights: list[int]) -> None:
+        size = table_size(weights)
+        self.weights = weights
+        self.base, self.ranked = base_table(names, weights, size), rankings(names, weights, size)
+
+    def table(self, healthy: set[int]) -> list[int]:
+        return table(self.base, self.ranked, healthy)
+
+
+def _pool(spec: list[tuple[int, int, int]]) -> Pool:
+    return Pool([f"198.18.1.{host}:{port}" for host, port, _ in spec], [weight for _, _, weight in spec])
 
 
 @settings(max_examples=40, deadline=None)
 @given(BACKENDS, st.data())
 def test_losing_a_collector_moves_exactly_its_slots_and_its_return_moves_them_back(spec, data) -> None:  # type: ignore[no-untyped-def]
-    names, weights, base = _pool(spec)
-    healthy = set(data.draw(st.sets(st.sampled_from(range(len(names))), min_size=2)))
+    pool = _pool(spec)
+    healthy = set(data.draw(st.sets(st.sampled_from(range(len(spec))), min_size=2)))
     lost = data.draw(st.sampled_from(sorted(healthy)))
-    before = table(names, weights, base, healthy)
-    after = table(names, weights, base, healthy - {lost})
+    before = pool.table(healthy)
+    after = pool.table(healthy - {lost})
     moved = {slot for slot, (a, b) in enumerate(zip(before, after, strict=True)) if a != b}
     assert moved == {slot for slot, owner in enumerate(before) if owner == lost}
     assert lost not in after
-    assert table(names, weights, base, healthy) == before  # its return restores the table exactly
+    assert pool.table(healthy) == before  # its return restores the table exactly
 
 
 @settings(max_examples=20, deadline=None)
 @given(BACKENDS)
 def test_with_every_collector_healthy_shares_follow_the_weights_within_one_percent(spec) -> None:  # type: ignore[no-untyped-def]
-    _names, weights, base = _pool(spec)
-    counts = Counter(base)
-    for index, weight in enumerate(weights):
-        assert abs(counts[index] / len(base) - weight / sum(weights)) <= 0.01
+    pool = _pool(spec)
+    counts = Counter(pool.table(set(range(len(spec)))))
+    for index, weight in enumerate(pool.weights):
+        assert abs(counts[index] / len(pool.base) - weight / sum(pool.weights)) <= 0.01
 
 
 def test_after_a_loss_the_survivors_shares_stay_within_one_percent() -> None:
     for count in (3, 4, 5, 8):
-        names = [f"198.18.0.{21 + i}:2055" for i in range(count)]
-        weights = [1] * count
-        base = base_table(names, weights, table_size(weights))
+        pool = Pool([f"198.18.0.{21 + i}:2055" for i in range(count)], [1] * count)
         for lost in range(count):
-            counts = Counter(table(names, weights, base, set(range(count)) - {lost}))
-            shares = [counts[i] / len(base) for i in range(count) if i != lost]
+            counts = Counter(pool.table(set(range(count)) - {lost}))
+            shares = [counts[i] / len(pool.base) for i in range(count) if i != lost]
             assert max(shares) - min(shares) <= 0.01, (count, lost, shares)
 
 
 def test_the_table_is_the_same_in_every_process_whatever_the_hash_seed() -> None:
     script = (
-        "from node_agent.slots import base_table, table, table_size; "
-        "n = ['198.18.0.21:2055', '198.18.0.22:2055', '198.18.0.23:2055']; w = [1, 2, 1]; "
-        "b = base_table(n, w, table_size(w)); print(hash(tuple(table(n, w, b, {0, 2}))))"
+        "from slot_table import base_table, rankings, table, table_size; "
+        "n = ['198.18.0.21:2055', '198.18.0.22:2055', '198.18.0.23:2055']; w = [1, 2, 1]; s = table_size(w); "
+        "print(hash(tuple(table(base_table(n, w, s), rankings(n, w, s), {0, 2}))))"
     )
-    root = Path(__file__).resolve().parent.parent
     outputs = {
         subprocess.run(
             [sys.executable, "-c", script],
-            env={"PYTHONHASHSEED": seed, "PYTHONPATH": str(root)},
+            env={"PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)},
             capture_output=True,
             text=True,
             check=True,
@@ -103,10 +110,13 @@ def test_a_health_change_swaps_exactly_the_changed_slots_encoded_as_the_kernel_k
     assert transaction(pool, after, after) == {}
 
 
-def test_precomputed_rankings_give_the_same_table() -> None:
+def test_a_slot_whose_owner_is_down_goes_to_its_highest_scoring_healthy_collector() -> None:
+    """The rankings are the rendezvous order: checked against the weighted score computed directly."""
     names = [f"198.18.0.{21 + i}:2055" for i in range(4)]
     weights = [1, 2, 1, 3]
-    size = table_size(weights)
-    base, ranked = base_table(names, weights, size), rankings(names, weights, size)
-    for healthy in ({0, 1, 2, 3}, {1, 2, 3}, {0, 3}, {2}):
-        assert table_from(base, ranked, healthy) == table(names, weights, base, healthy)
+    pool = Pool(names, weights)
+    for healthy in ({1, 2, 3}, {0, 3}, {2}):
+        result = pool.table(healthy)
+        for slot in range(0, len(pool.base), 97):
+            winner = max(sorted(healthy), key=lambda b: _score(slot, names[b], weights[b]))
+            assert result[slot] == (pool.base[slot] if pool.base[slot] in healthy else winner)

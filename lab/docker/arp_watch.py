@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from runner.stackfile import ROOT
+from core.project import REPO
 
 from ..host.control import holders
 from ..host.netns import netns_run
@@ -25,7 +25,7 @@ def start_probe(state: LabState, seconds: float, out: Path) -> subprocess.Popen[
     out.unlink(missing_ok=True)
     argv = [sys.executable, "-m", "lab.agents.arp_probe", "eth0", exporter.address, f"{seconds:.2f}"]
     argv += [str(INTERVAL_MS), str(out), *(vip.address for vip in state.vips)]
-    return subprocess.Popen(["ip", "netns", "exec", exporter.netns, *argv], cwd=ROOT)
+    return subprocess.Popen(["ip", "netns", "exec", exporter.netns, *argv], cwd=REPO)
 
 
 def read_probe(probe: subprocess.Popen[bytes], out: Path) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""`python -m lab docker check|down`: the docker stack on a real Docker engine, without Pulumi."""
+"""`ha-udp-lb docker check|down`: the docker stack on a real Docker engine, without Pulumi."""
 
 from __future__ import annotations
 

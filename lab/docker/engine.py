@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from runner.stackfile import ROOT
+from core.project import REPO
 
-ENGINE_DIR = ROOT / "out" / "docker-engine"
+ENGINE_DIR = REPO / "out" / "docker-engine"
 DAEMON_CONFIG = {
     "bip": "198.19.254.1/24",
     "default-address-pools": [{"base": "198.19.0.0/17", "size": 24}],

@@ -39,7 +39,7 @@ def up(
     `overrides`: pool keys set in every pool, as for the lab; `say` hears what the check leaves out.
     On any failure everything made so far is removed before the error propagates."""
     if STATE_FILE.exists() or netns.lab_namespaces():
-        raise LabError("a lab is up: `python -m lab down` first (the check uses the same addresses)")
+        raise LabError("a lab is up: `ha-udp-lb lab down` first (the check uses the same addresses)")
     raw = lab_config(stack_name, overrides or {})
     stack = parse_stack(raw)
     if stack.target != "docker":

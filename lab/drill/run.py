@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from runner.stackfile import ROOT
+from core.project import REPO
 
 from ..host.state import LabState
 from .report import Distribution, DrillReport, TrialReport
@@ -16,7 +16,7 @@ from .scenario import Scenario
 from .timeline import draw
 from .trial import Picture, Settings, probed, run_trial
 
-DRILLS_DIR = ROOT / "out" / "drills"
+DRILLS_DIR = REPO / "out" / "drills"
 
 
 def run(state: LabState, scenario: Scenario, trials: int, settings: Settings, out: Path | None = None) -> DrillReport:

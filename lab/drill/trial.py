@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from runner.stackfile import ROOT
+from core.project import REPO
 
 from ..agents.wire import Sent, read_received, read_sent
 from ..host.control import daemons, health_view, holders
@@ -232,7 +232,7 @@ def _start_exporters(
     return [
         subprocess.Popen(
             [*("ip", "netns", "exec", ns, sys.executable, "-m", "lab.agents.exporter"), *common, *exporters],
-            cwd=ROOT,
+            cwd=REPO,
         )
         for ns, exporters in by_namespace.items()
     ]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from core.paths import PATHS
-from runner.stackfile import ROOT
+from core.project import REPO
 
 from .netns import ip, netns_run
 from .state import BackendState, LabState, NodeState
@@ -139,6 +139,6 @@ def _spawn(netns: str, argv: list[str], log: Path) -> None:
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            cwd=ROOT,
+            cwd=REPO,
             start_new_session=True,  # outlives the command that started the lab, until `lab down`
         )

@@ -60,7 +60,7 @@ def up(
     `overrides`: pool keys set in every pool instead of the stack file's, e.g. {"source": "transparent"}
     or {"dataPlane": "kernel"}."""
     if STATE_FILE.exists() or netns.lab_namespaces():
-        raise LabError("a lab is already up: run `python -m lab down` first")
+        raise LabError("a lab is already up: run `ha-udp-lb lab down` first")
     try:
         stack = synth(stack_name, LAB_DIR / "synth", config=lab_config(stack_name, overrides or {}))
         subnet = check_addresses(stack)

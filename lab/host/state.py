@@ -9,9 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from runner.stackfile import ROOT, stack_config
+from core.project import REPO
+from runner.stackfile import stack_config
 
-LAB_DIR = ROOT / "out" / "lab"
+LAB_DIR = REPO / "out" / "lab"
 STATE_FILE = LAB_DIR / "state.json"
 
 
@@ -97,7 +98,7 @@ def lab_config(stack: str, overrides: dict[str, str]) -> dict[str, Any]:
 
 def load_state() -> LabState:
     if not STATE_FILE.exists():
-        raise LabNotUp("no lab is up: run `python -m lab up --stack dev` first")
+        raise LabNotUp("no lab is up: run `ha-udp-lb lab up --stack dev` first")
     return LabState.model_validate_json(STATE_FILE.read_text())
 
 
