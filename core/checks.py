@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
-from slot_table import MAX_SLOTS, SLOTS_PER_WEIGHT
-
-from .errors import Problem
+from .errors import Findings, Problem
 from .model import Stack
-
-Findings = Iterator[Problem]
-"""What a rule yields: every problem it finds, each with its key and fix."""
+from .pool_checks import check_pools
 
 
 def check_stack(stack: Stack) -> list[Problem]:
@@ -20,9 +15,7 @@ def check_stack(stack: Stack) -> list[Problem]:
         *_vips(stack),
         *_vrrp(stack),
         *_health(stack),
-        *_pools(stack),
-        *_health_checks(stack),
-        *_kernel_pools(stack),
+        *check_pools(stack),
     ]
 
 
@@ -187,100 +180,3 @@ def _health(stack: Stack) -> Findings:
             weight,
             f"would lift priority {top} past 254; lower the weight or the node priorities",
         )
-
-
-KERNEL_HASH_KEYS = ("$remote_addr", "$remote_addr:$remote_port")
-
-
-def _kernel_pools(stack: Stack) -> Findings:
-    """What nftables' stateless rewrite can do: hash the exporter's address (and port), keep it."""
-    for i, pool in enumerate(stack.pools):
-        if pool.data_plane != "kernel":
-            continue
-        key = f"pools[{i}]"
-        if pool.source != "none":
-            yield Problem(
-                f"{key}.source",
-                pool.source,
-                "the kernel plane always keeps the exporter's address (collectors see it as the sender); remove source",
-            )
-        if pool.hash_key not in KERNEL_HASH_KEYS:
-            yield Problem(
-                f"{key}.hashKey", pool.hash_key, f"the kernel plane hashes one of {list(KERNEL_HASH_KEYS)}; use one"
-            )
-        total = sum(b.weight for b in pool.backends)
-        if total > MAX_SLOTS // SLOTS_PER_WEIGHT:
-            yield Problem(
-                f"{key}.backends",
-                f"total weight {total}",
-                f"the kernel plane's slot table holds total weight {MAX_SLOTS // SLOTS_PER_WEIGHT} at most; "
-                "lower the weights",
-            )
-        for j, backend in enumerate(pool.backends):
-            if backend.address.version != pool.vip.version:
-                yield Problem(
-                    f"{key}.backends[{j}]",
-                    backend.endpoint,
-                    "the kernel plane rewrites the destination in place, so every backend must be in the "
-                    "VIP's address family; use dataPlane nginx for mixed families",
-                )
-
-
-def _health_checks(stack: Stack) -> Findings:
-    for i, pool in enumerate(stack.pools):
-        check, key = pool.health_check, f"pools[{i}].healthCheck"
-        if check.timeout >= check.interval:
-            yield Problem(
-                f"{key}.timeout", check.timeout, f"must be shorter than interval ({check.interval}); e.g. 0.05"
-            )
-        if check.probe in ("tcp", "http") and check.port is None:
-            yield Problem(f"{key}.port", None, f"probe {check.probe} needs the collector's health port, e.g. 8080")
-        if check.probe not in ("tcp", "http") and check.port is not None:
-            yield Problem(f"{key}.port", check.port, "is used only by probe tcp or http; remove it or set the probe")
-        if check.path is not None and (check.probe != "http" or not check.path.startswith("/")):
-            yield Problem(f"{key}.path", check.path, "is an HTTP path such as /__health, used only with probe http")
-
-
-def _pools(stack: Stack) -> Findings:
-    vip_by_ip = {vip.address.ip: vip for vip in stack.vips}
-    seen: dict[tuple[object, int], int] = {}
-    names = [pool.name for pool in stack.pools]
-    for i, pool in enumerate(stack.pools):
-        if names.count(pool.name) > 1:
-            yield Problem(f"pools[{i}].name", pool.name, "is used by more than one pool")
-        if pool.vip not in vip_by_ip:
-            yield Problem(
-                f"pools[{i}].vip",
-                str(pool.vip),
-                f"is not a declared VIP; use one of {[str(ip) for ip in vip_by_ip]} (no prefix)",
-            )
-        key = (pool.vip, pool.port)
-        if key in seen:
-            yield Problem(
-                f"pools[{i}].port",
-                pool.port,
-                f"pool {stack.pools[seen[key]].name} already listens on {pool.vip}:{pool.port}; "
-                "give one of them another port or VIP",
-            )
-        seen.setdefault(key, i)
-        endpoints = [b.endpoint for b in pool.backends]
-        for j, backend in enumerate(pool.backends):
-            if endpoints.count(backend.endpoint) > 1:
-                yield Problem(
-                    f"pools[{i}].backends[{j}]",
-                    backend.endpoint,
-                    "is listed twice; raise its weight instead",
-                )
-            if pool.source == "transparent" and backend.address.version != pool.vip.version:
-                yield Problem(
-                    f"pools[{i}].backends[{j}]",
-                    backend.endpoint,
-                    "source transparent sends with the exporter's own address, so every backend "
-                    "must be in the VIP's address family; use source none for mixed families",
-                )
-            if backend.address in {node.address.ip for node in stack.nodes} | set(vip_by_ip):
-                yield Problem(
-                    f"pools[{i}].backends[{j}]",
-                    backend.endpoint,
-                    "is a load-balancer address; backends are the collectors behind it",
-                )

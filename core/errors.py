@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,10 @@ class Problem:
     """Key path inside the stack config, e.g. `pools[0].backends[1]`."""
     value: Any
     message: str
+
+
+Findings = Iterator[Problem]
+"""What a rule across keys yields: every problem it finds, each with its key and fix."""
 
 
 class ConfigError(ValueError):

@@ -18,7 +18,7 @@ from runner.synth import OutputNotOurs
 from .host.state import LabNotUp
 from .options import add_overrides, overrides
 
-DEMO_SCENARIO = "nginx-kill"
+DEMO_SCENARIO = "link-cut"
 COLLECTOR_EXPORTERS = 120
 
 
@@ -133,7 +133,7 @@ def _up(args: Any) -> None:
         overrides=overrides(args),
     )
     print(report(state))
-    print(f"\nnext: ha-udp-lb lab drill --stack {args.stack} --scenario nginx-kill   |   ha-udp-lb lab down")
+    print(f"\nnext: ha-udp-lb lab drill --stack {args.stack} --scenario link-cut   |   ha-udp-lb lab down")
 
 
 def _down(args: Any) -> None:
@@ -155,11 +155,11 @@ def _drill(args: Any) -> int:
     from .drill.scenarios import SCENARIOS
     from .drill.trial import Settings
     from .host.site import LabError, down, up
-    from .host.state import STATE_FILE, load_state
+    from .host.state import STATE_FILE, load_state, plane_of
 
     settings = Settings(rate=args.rate, duration_s=args.duration)
     owned = not STATE_FILE.exists()
-    plane = (args.data_plane or "nginx") if owned else load_state().data_plane
+    plane = plane_of(args.stack, overrides(args)) if owned else load_state().data_plane
     names = [n for n, s in SCENARIOS.items() if plane in s.planes] if args.scenario == "all" else [args.scenario]
     # Collector scenarios need enough exporters that at least 32 share the collector they lose.
     exporters = COLLECTOR_EXPORTERS if any(SCENARIOS[name].collector for name in names) else 4
@@ -192,7 +192,7 @@ def _demo(args: Any) -> int:
     try:
         vip = state.vips[0]
         print(
-            f"demo: {vip.address} is held by {vip.preferred}; killing every nginx process there while "
+            f"demo: {vip.address} is held by {vip.preferred}; pulling its cable while "
             f"{len(state.exporters)} exporters send to {len(state.pools)} pools"
         )
         report = run(state, SCENARIOS[DEMO_SCENARIO], 1, Settings())

@@ -5,20 +5,26 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .host.state import Overrides
+
 
 def add_overrides(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--source",
         choices=["none", "transparent"],
-        help="every pool's source instead of the stack file's (transparent: collectors see the exporter's address)",
+        help="every pool on nginx with this source (none: collectors see the node's address, even on NetFlow pools)",
     )
     command.add_argument(
         "--data-plane",
         choices=["nginx", "kernel"],
-        help="every pool's data plane instead of the stack file's (kernel: nftables forwards, statelessly)",
+        help="every pool's data plane instead of the stack file's (kernel, the default: nftables forwards statelessly)",
     )
 
 
-def overrides(args: Any) -> dict[str, str]:
-    chosen = {"source": args.source, "dataPlane": args.data_plane}
-    return {key: value for key, value in chosen.items() if value is not None}
+def overrides(args: Any) -> Overrides:
+    chosen: Overrides = {"dataPlane": args.data_plane} if args.data_plane else {}
+    if args.source:
+        # source is the nginx plane's; none is the lab's explicit choice to hide the exporters.
+        chosen |= {"dataPlane": args.data_plane or "nginx", "source": args.source}
+        chosen |= {"mergeExporters": True} if args.source == "none" else {}
+    return chosen

@@ -28,3 +28,7 @@ def config(**changes: Any) -> dict[str, Any]:
             target = target[part]
         target[last] = value
     return result
+
+
+NGINX_SOURCE_NONE: dict[str, str | bool] = {"dataPlane": "nginx", "source": "none", "mergeExporters": True}
+"""Lab overrides for the nginx plane with collectors seeing the node (the default before identity was)."""

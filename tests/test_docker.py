@@ -18,6 +18,7 @@ from lab.drill.trial import Settings
 from lab.host.netns import netns_run
 from lab.host.site import LabError
 from lab.host.state import LabState
+from tests.base_config import NGINX_SOURCE_NONE
 
 pytestmark = pytest.mark.docker
 
@@ -31,7 +32,7 @@ def on_engine() -> Iterator[None]:
         yield
 
 
-PLANES: dict[str, dict[str, str]] = {"nginx": {}, "kernel": {"dataPlane": "kernel"}}
+PLANES: dict[str, dict[str, str | bool]] = {"nginx": NGINX_SOURCE_NONE, "kernel": {"dataPlane": "kernel"}}
 RUNS = [(plane, name) for plane in PLANES for name, s in DOCKER_SCENARIOS.items() if plane in s.planes]
 
 

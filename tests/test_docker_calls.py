@@ -28,7 +28,10 @@ def test_each_node_container_carries_what_the_program_declares(dev: Recording) -
     assert _flags(argv, "--label") == [f"{CHECK_LABEL}=dev"]
     assert _flags(argv, "--network") == ["ha-udp-lb"] and _flags(argv, "--ip") == ["198.18.0.11"]
     assert set(_flags(argv, "--cap-add")) == {"NET_ADMIN", "NET_RAW", "NET_BROADCAST"}
-    assert set(_flags(argv, "--sysctl")) == {"net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2"}
+    arp = {"net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2"}
+    # The kernel plane (the dev stack's default) forwards, and must not redirect exporters past the node.
+    forwarding = {"net.ipv4.ip_forward=1", *(f"net.ipv4.conf.{i}.send_redirects=0" for i in ("all", "default", "eth0"))}
+    assert set(_flags(argv, "--sysctl")) == arp | forwarding
     assert _flags(argv, "--restart") == ["unless-stopped"]
     assert _flags(argv, "--tmpfs") == ["/run:rw,nosuid,nodev,mode=755"]
     assert _flags(argv, "--stop-signal") == ["SIGTERM"] and _flags(argv, "--stop-timeout") == ["10"]

@@ -16,19 +16,20 @@ from lab.drill.trial import Settings, probed, senders
 from lab.host.site import down, up
 from lab.host.state import LabState
 from lab.host.status import report
+from tests.base_config import NGINX_SOURCE_NONE
 
 pytestmark = pytest.mark.lab
 
-LABS: dict[str, dict[str, str]] = {
-    "nginx": {},
-    "kernel": {"dataPlane": "kernel"},
-    "transparent": {"source": "transparent"},
+LABS: dict[str, dict[str, str | bool]] = {
+    "nginx": NGINX_SOURCE_NONE,
+    "kernel": {},
+    "transparent": {"dataPlane": "nginx", "source": "transparent"},
 }
 RUNS = [
     (lab, name)
     for lab, overrides in LABS.items()
     for name, scenario in SCENARIOS.items()
-    if overrides.get("dataPlane", "nginx") in scenario.planes and (lab != "transparent" or scenario.collector)
+    if overrides.get("dataPlane", "kernel") in scenario.planes and (lab != "transparent" or scenario.collector)
 ]
 
 

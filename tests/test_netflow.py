@@ -17,6 +17,7 @@ from lab.drill.scenarios import SCENARIOS
 from lab.drill.trial import Settings
 from lab.host.site import down, up
 from lab.host.state import LabState, PoolState
+from tests.base_config import NGINX_SOURCE_NONE
 
 pytestmark = pytest.mark.lab
 
@@ -24,7 +25,7 @@ FLOWS = 12_000
 PER_EXPORTER = 2_000
 
 
-def lab_with(overrides: dict[str, str], exporters: int) -> Iterator[LabState]:
+def lab_with(overrides: dict[str, str | bool], exporters: int) -> Iterator[LabState]:
     down()
     state = up("dev", exporters=exporters, nfcapd_pools=("netflow",), overrides=overrides)
     try:
@@ -35,7 +36,7 @@ def lab_with(overrides: dict[str, str], exporters: int) -> Iterator[LabState]:
 
 @pytest.fixture
 def lab() -> Iterator[LabState]:
-    yield from lab_with({}, exporters=2)
+    yield from lab_with(NGINX_SOURCE_NONE, exporters=2)
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def kernel_lab() -> Iterator[LabState]:
 
 @pytest.fixture
 def four_exporter_lab() -> Iterator[LabState]:
-    yield from lab_with({}, exporters=4)
+    yield from lab_with(NGINX_SOURCE_NONE, exporters=4)
 
 
 def netflow(state: LabState) -> PoolState:

@@ -38,7 +38,8 @@ def test_prod_registers_components_and_ssh_resources(prod: Recording) -> None:
     stack = parse_stack(stack_config("prod"))
     files_per_node = len(node_files(stack, stack.nodes[0]))
     assert _count(prod, "ha-udp-lb:index:VrrpGroup") == 1
-    assert _count(prod, "ha-udp-lb:index:NginxUdpPool") == len(stack.pools)
+    assert _count(prod, "ha-udp-lb:index:NginxUdpPool") == len(stack.pools_on("nginx"))
+    assert _count(prod, "ha-udp-lb:index:KernelPlane") == 1
     assert _count(prod, "ha-udp-lb:index:LbNode") == len(stack.nodes)
     # install, staging and apply per node; one upload per file per node
     assert _count(prod, "command:remote:Command") == 3 * len(stack.nodes)

@@ -29,10 +29,17 @@ def stack(name: str) -> Stack:
     return parse_stack(stack_config(name))
 
 
-@pytest.mark.parametrize("name", ["dev", "prod"])
+def on_nginx(name: str) -> Stack:
+    """The stack with every pool on nginx (at its default source)."""
+    raw = stack_config(name)
+    raw["pools"] = [{**pool, "dataPlane": "nginx"} for pool in raw["pools"]]
+    return parse_stack(raw)
+
+
+@pytest.mark.parametrize("name", ["dev", "prod", "dev-on-nginx"])
 def test_rendered_files_match_golden(name: str) -> None:
     """UPDATE_GOLDEN=1 rewrites them; review the diff like any other change."""
-    the_stack = stack(name)
+    the_stack = on_nginx("dev") if name == "dev-on-nginx" else stack(name)
     for node in the_stack.nodes:
         for path, node_file in node_files(the_stack, node).items():
             if path.startswith(PATHS.agent_dir):
@@ -99,18 +106,18 @@ def _data_plane_files(stack: Stack, node: Node) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize(("name", "overrides"), [("dev", {}), ("prod", {}), ("dev", {"dataPlane": "kernel"})])
+@pytest.mark.parametrize(("name", "overrides"), [("dev", {}), ("prod", {}), ("dev", {"dataPlane": "nginx"})])
 def test_every_node_sends_an_exporter_to_the_same_collector(name: str, overrides: dict[str, str]) -> None:
     raw = stack_config(name)
     raw["pools"] = [{**pool, **overrides} for pool in raw["pools"]]
     the_stack = parse_stack(raw)
     per_node = [_data_plane_files(the_stack, n) for n in the_stack.nodes]
-    assert len(per_node[0]) == (1 if overrides else len(the_stack.pools))
+    assert len(per_node[0]) == len(the_stack.pools_on("nginx")) + (1 if the_stack.pools_on("kernel") else 0)
     assert all(files == per_node[0] for files in per_node), "the nodes' pool files or slot tables differ"
 
 
 def test_expert_defaults() -> None:
-    the_stack = stack("dev")
+    the_stack = on_nginx("dev")
     files = node_files(the_stack, the_stack.nodes[0])
     keepalived = files[PATHS.keepalived_conf].content
     nginx = _nginx_text(files)
@@ -125,6 +132,7 @@ def test_expert_defaults() -> None:
     assert re.search(r"listen 198\.18\.0\.100:2055 udp reuseport", nginx)
     assert "proxy_responses" not in [line.split("#")[0].strip().split(" ")[0] for line in nginx.splitlines()]
     assert "hash $remote_addr consistent;" in nginx
+    assert "proxy_bind $remote_addr:$remote_port transparent;" in nginx  # collectors see each exporter
 
 
 def test_active_active_vips_prefer_different_nodes() -> None:
@@ -142,14 +150,21 @@ def test_password_renders_only_with_vrrpv2_and_marks_the_file_secret() -> None:
     assert not plain.secret and "authentication" not in plain.content
 
 
-def test_transparent_pool_binds_the_exporters_address_and_port() -> None:
-    the_stack = parse_stack(config(pools__0__source="transparent"))
-    nginx = _nginx_text(node_files(the_stack, the_stack.nodes[0]))
-    assert "proxy_bind $remote_addr:$remote_port transparent;" in nginx
+def test_only_an_explicit_source_none_hides_the_exporters_on_nginx() -> None:
+    hidden = parse_stack(config(pools__0__dataPlane="nginx", pools__0__source="none", pools__0__mergeExporters=True))
+    assert "proxy_bind" not in _nginx_text(node_files(hidden, hidden.nodes[0]))
+    default = parse_stack(config(pools__0__dataPlane="nginx"))
+    assert "proxy_bind $remote_addr:$remote_port transparent;" in _nginx_text(node_files(default, default.nodes[0]))
+
+
+def test_a_stack_that_says_nothing_keeps_every_exporters_identity() -> None:
+    for name in ("dev", "prod"):
+        the_stack = stack(name)
+        assert all(pool.keeps_exporter_identity for pool in the_stack.pools), name
 
 
 def test_watcher_looks_for_every_pools_socket_as_the_kernel_spells_it() -> None:
-    the_stack = stack("dev")
+    the_stack = on_nginx("dev")
     script = node_files(the_stack, the_stack.nodes[0])[PATHS.health_script].content
     for pool in the_stack.pools:
         assert proc_net_local_address(pool.vip, pool.port) in script

@@ -256,3 +256,30 @@ POOL_CASES += [
         "total weight 655 at most",
     ),
 ]
+POOL_CASES += [
+    Case(
+        "netflow hidden from its collectors",
+        config(pools__0__dataPlane="nginx", pools__0__source="none"),
+        "pools[0].source",
+        "decode each other's records",
+    ),
+    Case(
+        "ipfix named hidden from its collectors",
+        config(pools__0__dataPlane="nginx", pools__0__source="none", pools__0__port=4000, pools__0__protocol="ipfix"),
+        "pools[0].source",
+        "add mergeExporters: true",
+    ),
+    Case(
+        "mergeExporters where nothing is merged",
+        config(pools__0__mergeExporters=True),
+        "pools[0].mergeExporters",
+        "only with dataPlane nginx and source none",
+    ),
+    Case(
+        "mergeExporters not a boolean",
+        config(pools__0__mergeExporters="yes"),
+        "pools[0].mergeExporters",
+        "true or false",
+    ),
+    Case("protocol unknown", config(pools__0__protocol="jflow"), "pools[0].protocol", "'netflow'"),
+]

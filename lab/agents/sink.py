@@ -1,11 +1,14 @@
 """A backend's UDP sink (run inside the backend's namespace): listens on the given ports, appends a
-record of every probe it receives to RECORDS, and keeps per-port datagram counts in COUNTERS (JSON).
+record of every probe it receives to RECORDS, keeps per-port datagram counts in COUNTERS (JSON), and
+writes every other non-empty datagram's port, sender, length and SHA-256 as a JSON line to
+RECORDS.others (what a collector would be handed: tests compare it with what the exporters sent).
 
 Usage: python -m lab.agents.sink RECORDS COUNTERS PORT...
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import selectors
 import signal
@@ -34,13 +37,13 @@ def main(argv: list[str]) -> None:
         counts[port] = 0
     write_counters(counters_path, counts)
     last_counters = time.monotonic()
-    with Path(records_path).open("ab") as records:
+    with Path(records_path).open("ab") as records, Path(records_path + ".others").open("a") as others:
         while True:
             for key, _ in selector.select(timeout=COUNTERS_EVERY_S):
                 sock, port = cast(socket.socket, key.fileobj), key.data
                 while True:
                     try:
-                        datagram = sock.recv(65535)
+                        datagram, sender = sock.recvfrom(65535)
                     except BlockingIOError:
                         break
                     now = time.monotonic_ns()
@@ -48,10 +51,18 @@ def main(argv: list[str]) -> None:
                     probe = decode_probe(datagram)
                     if probe is not None:
                         records.write(RECEIVED.pack(now, port, probe.exporter, probe.flow, probe.trial, probe.seq))
+                    elif datagram:  # the health agent's probes are empty
+                        others.write(json.dumps(_other(port, sender, datagram)) + "\n")
             records.flush()
+            others.flush()
             if time.monotonic() - last_counters >= COUNTERS_EVERY_S:
                 write_counters(counters_path, counts)
                 last_counters = time.monotonic()
+
+
+def _other(port: int, sender: tuple[str, int], datagram: bytes) -> dict[str, object]:
+    digest = hashlib.sha256(datagram).hexdigest()
+    return {"port": port, "sender": f"{sender[0]}:{sender[1]}", "length": len(datagram), "sha256": digest}
 
 
 def write_counters(path: str, counts: dict[int, int]) -> None:

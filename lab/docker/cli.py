@@ -30,10 +30,11 @@ def add_commands(commands: Any) -> None:
 def _check(args: Any) -> int:
     from ..drill.run import drill_line, run
     from ..drill.trial import Settings
+    from ..host.state import plane_of
     from .engine import engine, kernel_default_namespaces
     from .site import down, up
 
-    plane = args.data_plane or "nginx"
+    plane = plane_of(args.stack, overrides(args))
     names = [n for n, s in DOCKER_SCENARIOS.items() if plane in s.planes] if args.scenario == "all" else [args.scenario]
     passed = True
     with engine(), kernel_default_namespaces():

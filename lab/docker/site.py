@@ -20,7 +20,7 @@ from ..host import netns
 from ..host import site as lab_site
 from ..host.control import daemons
 from ..host.site import LabError, around_nodes, check_addresses, wait_settled
-from ..host.state import LAB_DIR, STATE_FILE, LabState, NodeState, lab_config
+from ..host.state import LAB_DIR, STATE_FILE, LabState, NodeState, Overrides, lab_config
 from .engine import DockerError, docker, logs, running
 from .image import build
 
@@ -31,7 +31,7 @@ def up(
     stack_name: str,
     exporters: int = 4,
     sysctls: bool = True,
-    overrides: dict[str, str] | None = None,
+    overrides: Overrides | None = None,
     say: Callable[[str], None] = lambda line: None,
 ) -> LabState:
     """The stack's containers running and its VIPs on their preferred nodes, with collectors and

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from ..agents.flow_exporter import Flow
 from ..host.netns import ip
 from ..host.state import ExporterState, LabState, PoolState
 
@@ -65,15 +66,50 @@ def by_exporter(path: Path) -> Counter[str]:
     return Counter(line.strip() for line in out.splitlines() if line.strip() and "No matching flows" not in line)
 
 
-def collected(state: LabState, pool: PoolState) -> dict[str, Counter[str]]:
-    """Stop the pool's nfcapd collectors (nfcapd writes its file out on SIGTERM) and count, per
-    collector, the flows nfdump decodes, by the exporter nfcapd saw."""
+FLOW_FORMAT = "fmt:%ra|%sa|%da|%sp|%dp|%pr|%pkt|%byt"
+
+
+def decoded(path: Path) -> list[tuple[str, Flow]]:
+    """Every flow record nfdump decodes from a collector's spool: (the exporter nfcapd saw, the flow)."""
+    out = subprocess.run(
+        ["nfdump", "-R", str(path), "-q", "-N", "-o", FLOW_FORMAT], capture_output=True, text=True, timeout=60
+    ).stdout
+    flows = []
+    for line in out.splitlines():
+        fields = [field.strip() for field in line.split("|")]
+        if len(fields) == 8:
+            router, src, dst, sport, dport, proto, packets, octets = fields
+            proto = str({"UDP": 17, "TCP": 6, "ICMP": 1}.get(proto, proto))
+            numbers = [_number(text) for text in (sport, dport, proto, packets, octets)]
+            flows.append((router, Flow(src, dst, *numbers)))
+    return flows
+
+
+def _number(text: str) -> int:
+    """nfdump's number, or -1 for what it printed instead (an ICMP type.code where a port would be)."""
+    return int(text) if text.isdigit() else -1
+
+
+def decoded_by_collector(state: LabState, pool: PoolState) -> dict[str, list[tuple[str, Flow]]]:
+    """Stop the pool's nfcapd collectors and decode what each wrote, by the exporter it saw."""
+    stop_nfcapd(state, pool)
+    return {address: decoded(state.backend(address).data / f"nfcapd-{port}") for address, port in pool.backends}
+
+
+def stop_nfcapd(state: LabState, pool: PoolState) -> None:
+    """nfcapd writes its file out on SIGTERM."""
     namespaces = [state.backend(address).netns for address, _port in pool.backends]
     for pid in (pid for ns in namespaces for pid in _nfcapd_pids(ns)):
         subprocess.run(["kill", "-TERM", pid], check=False)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and any(_nfcapd_pids(ns) for ns in namespaces):
         time.sleep(0.05)
+
+
+def collected(state: LabState, pool: PoolState) -> dict[str, Counter[str]]:
+    """Stop the pool's nfcapd collectors and count, per collector, the flows nfdump decodes, by the
+    exporter nfcapd saw."""
+    stop_nfcapd(state, pool)
     counts: dict[str, Counter[str]] = {}
     for address, port in pool.backends:
         spool = state.backend(address).data / f"nfcapd-{port}"

@@ -118,6 +118,13 @@ def kill_all(netns: str) -> None:
         subprocess.run(["kill", "-KILL", pid], capture_output=True, check=False)
 
 
+def received_others(backend: BackendState) -> list[dict[str, object]]:
+    """What the backend's sink received that was not a drill probe (lab.agents.sink)."""
+    path = backend.data / "received.bin.others"
+    lines = path.read_text().splitlines() if path.exists() else []
+    return [{**json.loads(line), "backend": backend.address} for line in lines]
+
+
 def counters(backend: BackendState) -> dict[int, int]:
     path = backend.data / "counters.json"
     try:

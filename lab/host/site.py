@@ -24,6 +24,7 @@ from .state import (
     ExporterState,
     LabState,
     NodeState,
+    Overrides,
     PoolState,
     VipState,
     lab_config,
@@ -46,7 +47,7 @@ def up(
     exporters: int = 4,
     nfcapd_pools: tuple[str, ...] = (),
     bundle: Path | None = None,
-    overrides: dict[str, str] | None = None,
+    overrides: Overrides | None = None,
 ) -> LabState:
     """Build the lab for `stack_name` and wait until every node is live and every VIP has one holder.
     On any failure (or Ctrl-C) everything built so far is removed before the error propagates.

@@ -9,11 +9,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from core.config import parse_stack
 from core.project import REPO
 from runner.stackfile import stack_config
 
 LAB_DIR = REPO / "out" / "lab"
 STATE_FILE = LAB_DIR / "state.json"
+
+
+Overrides = dict[str, str | bool]
+"""Pool keys the lab sets in every pool instead of the stack file's."""
 
 
 class NodeState(BaseModel):
@@ -65,7 +70,7 @@ class PoolState(BaseModel):
 
 class LabState(BaseModel):
     stack: str
-    overrides: dict[str, str] = {}
+    overrides: Overrides = {}
     """Pool keys set for every pool instead of the stack file's (`source`, `dataPlane`)."""
     nodes: list[NodeState]
     backends: list[BackendState]
@@ -75,8 +80,8 @@ class LabState(BaseModel):
 
     @property
     def data_plane(self) -> str:
-        """The pools' data plane when the lab overrides it ("nginx" otherwise: the stack's default)."""
-        return self.overrides.get("dataPlane", "nginx")
+        """The pools' data plane as the lab runs the stack ("mixed" when they differ)."""
+        return plane_of(self.stack, self.overrides)
 
     def node(self, name: str) -> NodeState:
         return next(n for n in self.nodes if n.name == name)
@@ -89,7 +94,13 @@ class LabNotUp(RuntimeError):
     pass
 
 
-def lab_config(stack: str, overrides: dict[str, str]) -> dict[str, Any]:
+def plane_of(stack: str, overrides: Overrides) -> str:
+    """The data plane every pool of `stack` is on as the lab runs it, or "mixed"."""
+    planes = {pool.data_plane for pool in parse_stack(lab_config(stack, overrides)).pools}
+    return planes.pop() if len(planes) == 1 else "mixed"
+
+
+def lab_config(stack: str, overrides: Overrides) -> dict[str, Any]:
     """The stack's config as the lab runs it: its stack file, with `overrides` set in every pool."""
     raw = copy.deepcopy(stack_config(stack))
     raw["pools"] = [{**pool, **overrides} for pool in raw["pools"]]
