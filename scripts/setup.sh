@@ -33,7 +33,7 @@ fi
 # An nginx or keepalived already running on this host is left alone unless CI runs this, or you say so:
 # the lab runs its own in namespaces and does not need them stopped; CI stops them so that nothing of the
 # host's can answer for a lab address.
-running=$(pgrep -x -l 'nginx|keepalived' 2>/dev/null | awk '{print $2}' | sort -u | tr '\n' ' ')
+running=$(for daemon in nginx keepalived; do pgrep -x "$daemon" >/dev/null && printf '%s ' "$daemon"; done || true)
 if [ -n "$running" ]; then
     answer=${HULB_STOP_HOST_SERVICES:-}
     [ -n "${CI:-}" ] && answer=yes
