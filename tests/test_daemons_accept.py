@@ -49,16 +49,21 @@ MATRIX: dict[str, dict[str, Any]] = {
     "3vips-active-active": {**config(), **THREE_VIPS},
     "v2-password": config(vrrp={"version": 2, "advertInterval": 1}),
     "v3-multicast-nopreempt": config(vrrp={"version": 3, "unicast": False, "preempt": False}),
-    "transparent": config(pools__0__source="transparent"),
+    "transparent": config(pools__0__dataPlane="nginx"),
+    "nginx-source-none": config(pools__0__dataPlane="nginx", pools__0__source="none", pools__0__mergeExporters=True),
     "negative-weight": config(health={"weight": -60, "fall": 2}),
-    "kernel-plane": {
+    "nginx-plane": {
         **stack_config("dev"),
-        "pools": [{**p, "dataPlane": "kernel"} for p in stack_config("dev")["pools"]],
+        "pools": [{**p, "dataPlane": "nginx"} for p in stack_config("dev")["pools"]],
     },
-    "both-planes": config(pools=[BASE_POOL, {**BASE_POOL, "name": "kernel", "port": 2056, "dataPlane": "kernel"}]),
-    "kernel-ipv6": {**config(), **IPV6, "pools": [{**IPV6["pools"][0], "dataPlane": "kernel"}]},
-    "ipv6": {**config(), **IPV6},
-    "ipv6-transparent": {**config(), **IPV6, "pools": [{**IPV6["pools"][0], "source": "transparent"}]},
+    "both-planes": config(pools=[{**BASE_POOL, "dataPlane": "nginx"}, {**BASE_POOL, "name": "kernel", "port": 2056}]),
+    "kernel-ipv6": {**config(), **IPV6},
+    "ipv6-source-none": {
+        **config(),
+        **IPV6,
+        "pools": [{**IPV6["pools"][0], "dataPlane": "nginx", "source": "none", "mergeExporters": True}],
+    },
+    "ipv6-transparent": {**config(), **IPV6, "pools": [{**IPV6["pools"][0], "dataPlane": "nginx"}]},
 }
 
 
@@ -89,7 +94,7 @@ def test_every_line_keepalived_prints_about_the_seeds_config_is_a_complaint() ->
 def test_apply_stops_before_anything_starts_when_a_sysctl_it_needs_is_not_in_effect() -> None:
     """As in a container, whose /proc/sys is read-only: the kernel plane needs forwarding, and a new
     network namespace starts with it off. apply must say so and go no further, never `|| true`."""
-    stack = parse_stack(MATRIX["kernel-plane"])
+    stack = parse_stack(MATRIX["dev"])  # every pool on the kernel plane, the default
     apply = f"bash {PATHS.staging}{PATHS.apply_script} {PATHS.staging}"
     # /run is the sandbox's own: a keepalived started by apply would have left its pid file there.
     after = f"echo EXIT=$?; [ -e {PATHS.keepalived_pid} ] || echo NO-KEEPALIVED"

@@ -54,9 +54,9 @@ POOL_CASES: list[Case] = [
     Case("hash key empty", config(pools__0__hashKey=""), "pools[0].hashKey", "nginx stream variables"),
     Case(
         "transparent across families",
-        config(pools__0__source="transparent", pools__0__backends=["[2001:db8::21]:2055"]),
+        config(pools__0__dataPlane="nginx", pools__0__backends=["[2001:db8::21]:2055"]),
         "pools[0].backends[0]",
-        "address family",
+        "use source none for mixed families",
     ),
     # backends
     Case(
