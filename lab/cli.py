@@ -15,6 +15,7 @@ from core.errors import ConfigError
 from runner.stackfile import StackNotFound
 from runner.synth import OutputNotOurs
 
+from .host.collectors import KINDS
 from .host.state import LabNotUp
 from .options import add_overrides, overrides
 
@@ -79,11 +80,13 @@ def _add_up(verbs: Any) -> None:
         "--exporters", type=int, default=4, choices=range(1, 121), metavar="1..120", help="each with its own address"
     )
     up.add_argument(
-        "--nfcapd-pool",
+        "--collector",
         action="append",
         default=[],
-        metavar="POOL",
-        help="run nfdump's nfcapd on this pool's collectors instead of the recording sink (repeatable)",
+        type=_pool_collector,
+        metavar="POOL=KIND",
+        help=f"run a real collector on this pool's backends instead of the recording sink: {', '.join(KINDS)}"
+        " (repeatable)",
     )
     up.add_argument(
         "--files",
@@ -93,6 +96,13 @@ def _add_up(verbs: Any) -> None:
     )
     add_overrides(up)
     up.set_defaults(run=_up)
+
+
+def _pool_collector(text: str) -> tuple[str, str]:
+    pool, _, kind = text.partition("=")
+    if not pool or kind not in KINDS:
+        raise argparse.ArgumentTypeError(f"{text!r}: give POOL=KIND, KIND one of {', '.join(KINDS)}")
+    return pool, kind
 
 
 def _add_drill(verbs: Any) -> None:
@@ -128,7 +138,7 @@ def _up(args: Any) -> None:
     state = up(
         args.stack,
         exporters=args.exporters,
-        nfcapd_pools=tuple(args.nfcapd_pool),
+        collectors=dict(args.collector),
         bundle=args.files,
         overrides=overrides(args),
     )

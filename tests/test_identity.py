@@ -39,7 +39,7 @@ PACKETS, TEMPLATE_EVERY, RATE = 150, 50, 100.0
 @pytest.fixture(scope="module", params=sorted(CONFIGS))
 def lab(request: pytest.FixtureRequest) -> Iterator[tuple[str, LabState]]:
     down()
-    state = up("dev", exporters=EXPORTERS, nfcapd_pools=("netflow",), overrides=CONFIGS[request.param])
+    state = up("dev", exporters=EXPORTERS, collectors={"netflow": "nfcapd"}, overrides=CONFIGS[request.param])
     try:
         yield request.param, state
     finally:

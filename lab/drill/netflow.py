@@ -117,6 +117,19 @@ def collected(state: LabState, pool: PoolState) -> dict[str, Counter[str]]:
     return counts
 
 
+def sequence_failures(state: LabState, pool: PoolState) -> int:
+    """The sequence failures nfcapd counted on the pool's collectors (run after `collected`): gaps or
+    jumps in an exporter's packet sequence, which it reports as loss."""
+    failures = 0
+    for address, port in pool.backends:
+        spool = state.backend(address).data / f"nfcapd-{port}"
+        if not any(p.is_file() for p in spool.rglob("nfcapd.*")):
+            continue
+        out = subprocess.run(["nfdump", "-R", str(spool), "-I"], capture_output=True, text=True, timeout=60).stdout
+        failures += sum(int(line.split(":")[1]) for line in out.splitlines() if line.startswith("Sequence failures"))
+    return failures
+
+
 def _nfcapd_pids(netns: str) -> list[str]:
     pids = []
     for pid in ip("netns", "pids", netns).stdout.split():

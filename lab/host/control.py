@@ -13,6 +13,7 @@ from typing import Any
 from core.paths import PATHS
 from core.project import REPO
 
+from . import collectors
 from .netns import ip, netns_run
 from .state import BackendState, LabState, NodeState
 
@@ -92,13 +93,8 @@ def stop_backend(backend: BackendState) -> None:
 
 def start_backend(backend: BackendState) -> None:
     backend.data.mkdir(parents=True, exist_ok=True)
-    for port in backend.nfcapd_ports:
-        spool = backend.data / f"nfcapd-{port}"
-        spool.mkdir(exist_ok=True)
-        # nfcapd keeps a SysV shared-memory bookkeeper per directory; a private IPC namespace makes
-        # it vanish with the collector, however that ends.
-        argv = ["unshare", "--ipc", "nfcapd", "-b", backend.address, "-p", str(port), "-w", str(spool), "-t", "3600"]
-        _spawn(backend.netns, argv, backend.data / f"nfcapd-{port}.log")
+    for port, kind in sorted(backend.collectors.items()):
+        _spawn(backend.netns, collectors.command(kind, backend, port), backend.data / f"{kind}-{port}.stderr")
     if backend.ports:
         records, counters = backend.data / "received.bin", backend.data / "counters.json"
         argv = [sys.executable, "-m", "lab.agents.sink", str(records), str(counters), *map(str, backend.ports)]
@@ -107,8 +103,8 @@ def start_backend(backend: BackendState) -> None:
     while not _listening(backend) and time.monotonic() < deadline:
         time.sleep(0.02)
     if not _listening(backend):
-        logs = "".join(log.read_text()[-600:] for log in sorted(backend.data.glob("*.log")))
-        ports = [*backend.ports, *backend.nfcapd_ports]
+        logs = "".join(log.read_text()[-600:] for log in sorted(backend.data.glob("*.std*")))
+        ports = [*backend.ports, *backend.collectors]
         raise RuntimeError(f"backend {backend.address} is not listening on {ports}:\n{logs}")
 
 
@@ -136,7 +132,7 @@ def counters(backend: BackendState) -> dict[int, int]:
 def _listening(backend: BackendState) -> bool:
     out = netns_run(backend.netns, "ss", "-Hlun", check=False).stdout
     bound = {line.split()[3].rpartition(":")[2] for line in out.splitlines() if len(line.split()) > 3}
-    return all(str(port) in bound for port in [*backend.ports, *backend.nfcapd_ports])
+    return all(str(port) in bound for port in [*backend.ports, *backend.collectors])
 
 
 def _spawn(netns: str, argv: list[str], log: Path) -> None:

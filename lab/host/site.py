@@ -45,14 +45,15 @@ class LabError(RuntimeError):
 def up(
     stack_name: str,
     exporters: int = 4,
-    nfcapd_pools: tuple[str, ...] = (),
+    collectors: dict[str, str] | None = None,
     bundle: Path | None = None,
     overrides: Overrides | None = None,
 ) -> LabState:
     """Build the lab for `stack_name` and wait until every node is live and every VIP has one holder.
     On any failure (or Ctrl-C) everything built so far is removed before the error propagates.
 
-    `nfcapd_pools`: pools whose collectors are nfdump's nfcapd instead of the recording sink.
+    `collectors`: pool → the real collector its backends run instead of the recording sink
+    (lab.host.collectors.KINDS).
 
     `bundle`: run hand-written files instead of the program's (bundle/nodes/<node>/files/<absolute path>
     and bundle/nodes/<node>/commands.sh), installed at their paths as by hand; the stack still gives
@@ -65,12 +66,12 @@ def up(
     try:
         stack = synth(stack_name, LAB_DIR / "synth", config=lab_config(stack_name, overrides or {}))
         subnet = check_addresses(stack)
-        unknown = sorted(set(nfcapd_pools) - {p.name for p in stack.pools})
+        unknown = sorted(set(collectors or {}) - {p.name for p in stack.pools})
         if unknown:
             raise LabError(
-                f"--nfcapd-pool {', '.join(unknown)}: stack {stack_name} has pools {[p.name for p in stack.pools]}"
+                f"--collector {', '.join(unknown)}: stack {stack_name} has pools {[p.name for p in stack.pools]}"
             )
-        state = _build(stack_name, stack, subnet, exporters, nfcapd_pools, bundle)
+        state = _build(stack_name, stack, subnet, exporters, collectors or {}, bundle)
         state.overrides = overrides or {}
         save_state(state)
         _wait_live(state)
@@ -115,12 +116,12 @@ def _build(
     stack: Stack,
     subnet: IPv4Interface,
     exporters: int,
-    nfcapd_pools: tuple[str, ...],
+    collectors: dict[str, str],
     bundle: Path | None,
 ) -> LabState:
     netns.add_bridge(BRIDGE)
     nodes = [_start_node(stack, node.name, bundle) for node in stack.nodes]
-    return around_nodes(stack_name, stack, subnet, nodes, BRIDGE, exporters, nfcapd_pools)
+    return around_nodes(stack_name, stack, subnet, nodes, BRIDGE, exporters, collectors)
 
 
 def around_nodes(
@@ -130,10 +131,10 @@ def around_nodes(
     nodes: list[NodeState],
     bridge: str,
     exporters: int,
-    nfcapd_pools: tuple[str, ...] = (),
+    collectors: dict[str, str] | None = None,
 ) -> LabState:
     """The stack's collectors and `exporters` exporters on `bridge` beside its running `nodes`."""
-    pools = _pool_states(stack, nfcapd_pools)
+    pools = _pool_states(stack, collectors or {})
     backends = _add_backends(pools, subnet, bridge)
     used = {IPv4Address(n.address) for n in nodes} | {IPv4Address(b.address) for b in backends}
     used |= {IPv4Address(str(v.address.ip)) for v in stack.vips}
@@ -150,14 +151,14 @@ def around_nodes(
     )
 
 
-def _pool_states(stack: Stack, nfcapd_pools: tuple[str, ...] = ()) -> list[PoolState]:
+def _pool_states(stack: Stack, collectors: dict[str, str]) -> list[PoolState]:
     return [
         PoolState(
             name=p.name,
             vip=str(p.vip),
             port=p.port,
             backends=[(str(b.address), b.port) for b in p.backends],
-            collector="nfcapd" if p.name in nfcapd_pools else "sink",
+            collector=collectors.get(p.name, "sink"),
         )
         for p in stack.pools
     ]
@@ -179,7 +180,7 @@ def _add_backends(pools: list[PoolState], subnet: IPv4Interface, bridge: str) ->
             address=address,
             link=netns.plug(ns, "eth0", f"{address}/{subnet.network.prefixlen}", bridge),
             ports=sorted(port for port, collector in ports.items() if collector == "sink"),
-            nfcapd_ports=sorted(port for port, collector in ports.items() if collector == "nfcapd"),
+            collectors={port: collector for port, collector in sorted(ports.items()) if collector != "sink"},
             data=LAB_DIR / "backends" / address,
         )
         start_backend(backend)

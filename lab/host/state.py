@@ -41,8 +41,8 @@ class BackendState(BaseModel):
     """The host end of the backend's veth: pulling it is the collector's host vanishing."""
     ports: list[int]
     """Served by the sink, which records every probe."""
-    nfcapd_ports: list[int] = []
-    """Served by nfcapd, nfdump's real NetFlow/IPFIX collector."""
+    collectors: dict[int, str] = {}
+    """Port → the real collector serving it instead of the sink (lab.host.collectors.KINDS)."""
     data: Path
 
 
@@ -65,7 +65,8 @@ class PoolState(BaseModel):
     port: int
     backends: list[tuple[str, int]]
     collector: str = "sink"
-    """"sink" or "nfcapd": what listens on this pool's backends. Drills probe only sink pools."""
+    """"sink" or a real collector (lab.host.collectors.KINDS): what listens on this pool's backends.
+    Drills probe only sink pools."""
 
 
 class LabState(BaseModel):

@@ -37,7 +37,8 @@ def report(state: LabState) -> str:
     for pool in state.pools:
         for address, port in pool.backends:
             endpoint = f"{address}:{port}"
-            got: int | str = counters(state.backend(address)).get(port, 0) if pool.collector == "sink" else "(nfcapd)"
+            real = f"({pool.collector})"
+            got: int | str = counters(state.backend(address)).get(port, 0) if pool.collector == "sink" else real
             health = " ".join(f"{_health(views[node.name], pool.name, endpoint):<12}" for node in state.nodes)
             lines.append(f"{pool.name:<12} {pool.vip + ':' + str(pool.port):<20} {endpoint:<20} {health} {got}")
     if state.data_plane == "kernel":
