@@ -167,6 +167,13 @@ class HealthCheck(Frozen):
     or GET on `port` (a collector's own health endpoint, e.g. goflow2's :8080/__health)."""
     port: Int | None = Field(None, ge=1, le=65535)
     path: str | None = None
+    panic_below: Float = Field(0.5, ge=0, le=1)
+    """When fewer than this share of the pool's collectors are healthy, a node sends to all of them, as
+    if all were (Envoy's panic threshold, whose default this is). A whole pool coming back one by one
+    would otherwise hand every exporter to the first collector past its hold-down (3 × its share in a
+    pool of three), then move them again; at 0.5 a pool of three returns with no collector above 1.5 ×
+    its share (drill `pool-return`). The price: while panicking, what goes to the dead collectors is
+    lost. 0 keeps only the floor below it: with none healthy, send to all."""
 
 
 class Pool(Frozen):

@@ -26,15 +26,16 @@ def main(argv: list[str]) -> int:
     config = json.loads(Path(config_path).read_text())
     views = load_views(config["state"])
     configs = pool_configs(config)
-    for pool in configs:
-        view = views.get(pool.name)
-        if view and pool.file:
-            path = Path(pool.file)
-            path.write_text(pools.mark_down(path.read_text(), set(view) - usable(view)))
-    # The slot maps were just loaded with every collector healthy (the ruleset file).
+    # The last known verdicts, or every collector healthy (as the new files have them).
     known = {p.name: views.get(p.name) or {b: Verdict(True, 0, "") for b in p.backends} for p in configs}
-    plane = KernelPlane({p.name: p.kernel for p in configs if p.kernel}, config["kernel_down"], known)
-    problem = plane.apply(plane.changes(known, tables={}))
+    sendable = {p.name: usable(known[p.name], p.check.panic_below).backends for p in configs}
+    for pool in configs:
+        if pool.file:
+            path = Path(pool.file)
+            path.write_text(pools.mark_down(path.read_text(), set(pool.backends) - sendable[pool.name]))
+    # The slot maps were just loaded with every collector healthy (the ruleset file).
+    plane = KernelPlane({p.name: p.kernel for p in configs if p.kernel}, config["kernel_down"], sendable)
+    problem = plane.apply(plane.changes(sendable, tables={}))
     if problem:
         print(f"ha-udp-lb health: nft refused the last known slots: {problem}", file=sys.stderr)
         return 1

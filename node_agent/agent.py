@@ -58,12 +58,13 @@ def pool_configs(config: dict[str, Any]) -> list[PoolConfig]:
     pools = []
     for p in config["pools"]:
         backends = {b["endpoint"]: (b["address"], b["port"]) for b in p["backends"]}
+        check = CheckSettings(**p["check"])
         slots = None
         if p.get("kernel"):
             k = p["kernel"]
             listed = [(endpoint, address, port) for endpoint, (address, port) in backends.items()]
             slots = KernelPool(k["table"], k["id"], k["ruleset"], listed, k["weights"], k["size"])
-        pools.append(PoolConfig(p["name"], p["file"], slots, backends, CheckSettings(**p["check"])))
+        pools.append(PoolConfig(p["name"], p["file"], slots, backends, check))
     return pools
 
 
@@ -84,8 +85,10 @@ class Agent:
         self.transitions: list[dict[str, object]] = []
         self.counts: dict[tuple[str, str], int] = {}
         self.reported_ns = 0
+        self.sendable = {p.name: usable(self.views[p.name], p.check.panic_below) for p in self.pools}
+        """Per pool, where it sends and whether it panics: what the pool files and slot maps say."""
         kernel_pools = {p.name: p.kernel for p in self.pools if p.kernel}
-        self.kernel = KernelPlane(kernel_pools, str(config["kernel_down"]), self.views)
+        self.kernel = KernelPlane(kernel_pools, str(config["kernel_down"]), self._backends())
 
     def run(self) -> None:
         self._sync_pool_files()
@@ -171,17 +174,24 @@ class Agent:
         """Judge every backend of every pool; True when a pool's usable set changed."""
         changed = False
         for pool in self.pools:
-            before = usable(self.views[pool.name])
             for endpoint, (address, port) in pool.backends.items():
                 old = self.views[pool.name][endpoint]
                 new = judge(old, port, self.hosts[address].evidence, pool.check, now)
-                if new is not old:
+                if new.up != old.up:
                     self._transition(pool.name, endpoint, new)
-                    self.views[pool.name][endpoint] = new
-            changed |= usable(self.views[pool.name]) != before
+                self.views[pool.name][endpoint] = new
+            before = self.sendable[pool.name]
+            self.sendable[pool.name] = usable(self.views[pool.name], pool.check.panic_below, before.panicking)
+            changed |= self.sendable[pool.name].backends != before.backends
+            if self.sendable[pool.name].panicking != before.panicking:
+                state = "too few collectors healthy: sending to all" if not before.panicking else "enough healthy again"
+                report.log(f"{pool.name}: {state}")
         if changed:
             self._sync_pool_files()
         return changed
+
+    def _backends(self) -> dict[str, set[str]]:
+        return {name: sendable.backends for name, sendable in self.sendable.items()}
 
     def _transition(self, pool: str, endpoint: str, verdict: Verdict) -> None:
         self.counts[(pool, endpoint)] = self.counts.get((pool, endpoint), 0) + 1
@@ -196,12 +206,12 @@ class Agent:
         report.log(f"{pool} {endpoint} {'up' if verdict.up else 'down'}: {verdict.reason}")
 
     def _sync_pool_files(self) -> None:
-        self.kernel.sync(self.views)
+        self.kernel.sync(self._backends())
         changes = {}
         for pool in self.pools:
             if pool.file is None:
                 continue
-            down = set(pool.backends) - usable(self.views[pool.name])
+            down = set(pool.backends) - self.sendable[pool.name].backends
             text = Path(pool.file).read_text()
             if pools.marked_down(text) != down:
                 changes[pool.file] = pools.mark_down(text, down)
@@ -217,7 +227,7 @@ class Agent:
             )
 
     def _report(self, now: int) -> None:
-        self.kernel.keep(self.views)
+        self.kernel.keep(self._backends())
         self.reported_ns = now
         report.write_atomically(self.state_path, report.state_json(self.node, now, self.views, self.transitions))
         hosts = {address: host.evidence for address, host in self.hosts.items()}

@@ -8,7 +8,8 @@ evidence against it, so a flapping collector does not drag exporters to and fro.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class CheckSettings:
     """"udp": echo + port probe; "icmp": echo only; "tcp"/"http": echo + that check on `port`."""
     port: int | None = None
     path: str | None = None
+    panic_below: float = 0.0
+    """Fewer than this share of the pool's backends healthy: send to all (see `usable`)."""
 
 
 @dataclass
@@ -54,6 +57,8 @@ class Verdict:
     up: bool
     since_ns: int
     reason: str
+    returning: bool = False
+    """Down, but answering again (`rise` replies and checks in a row): waiting out its hold-down."""
 
 
 def judge(previous: Verdict, port: int, evidence: HostEvidence, check: CheckSettings, now_ns: int) -> Verdict:
@@ -63,7 +68,8 @@ def judge(previous: Verdict, port: int, evidence: HostEvidence, check: CheckSett
         return Verdict(False, now_ns, reason) if reason else previous
     if _recovered(previous, port, evidence, check, now_ns):
         return Verdict(True, now_ns, f"healthy for the {check.hold_down:g} s hold-down")
-    return previous
+    returning = _answering(evidence, check)
+    return previous if returning == previous.returning else replace(previous, returning=returning)
 
 
 def _failing(previous: Verdict, port: int, evidence: HostEvidence, check: CheckSettings) -> str | None:
@@ -76,10 +82,14 @@ def _failing(previous: Verdict, port: int, evidence: HostEvidence, check: CheckS
     return None
 
 
-def _recovered(previous: Verdict, port: int, evidence: HostEvidence, check: CheckSettings, now_ns: int) -> bool:
+def _answering(evidence: HostEvidence, check: CheckSettings) -> bool:
     if evidence.replies < check.rise:
         return False
-    if check.port is not None and evidence.check_successes.get(check.port, 0) < check.rise:
+    return check.port is None or evidence.check_successes.get(check.port, 0) >= check.rise
+
+
+def _recovered(previous: Verdict, port: int, evidence: HostEvidence, check: CheckSettings, now_ns: int) -> bool:
+    if not _answering(evidence, check):
         return False
     # Any refusal from the host holds all its ports down: a collector serving several ports restarts
     # as one, and refusals are rate-limited per host, so one port may go a while without its own.
@@ -91,8 +101,20 @@ def _recovered(previous: Verdict, port: int, evidence: HostEvidence, check: Chec
     return now_ns - max(latest) >= check.hold_down * 1e9
 
 
-def usable(verdicts: dict[str, Verdict]) -> set[str]:
-    """The backends a pool may send to: the healthy ones, or every one when none is healthy (marking
-    them all down would drop everything; a collector that is merely unreachable from here may not be)."""
+class Sendable(NamedTuple):
+    backends: set[str]
+    """The backends the pool may send to."""
+    panicking: bool
+    """Sending to all because too few are healthy (see `usable`)."""
+
+
+def usable(verdicts: dict[str, Verdict], panic_below: float = 0.0, panicking: bool = False) -> Sendable:
+    """The backends a pool may send to: the healthy ones; or every one when none is healthy (marking
+    them all down would drop everything; a collector that is merely unreachable from here may not be),
+    or when fewer than `panic_below` of them are: the pool's panic mode, so that the few healthy ones
+    are not handed everyone's exporters. A pool `panicking` stays so while a collector is returning
+    (answering, in its hold-down): leaving then would move that collector's exporters away and back."""
     healthy = {backend for backend, verdict in verdicts.items() if verdict.up}
-    return healthy or set(verdicts)
+    returning = any(verdict.returning for verdict in verdicts.values())
+    panic = not healthy or len(healthy) < panic_below * len(verdicts) or (panicking and returning)
+    return Sendable(set(verdicts) if panic else healthy, panic and bool(panic_below))

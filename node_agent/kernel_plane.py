@@ -6,30 +6,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import kernel, report
-from .judge import Verdict, usable
 from .kernel import KernelPool
 from .netlink import Element
 
 TABLE_EVERY_NS = 20_000_000
 
-Views = dict[str, dict[str, Verdict]]
+SendTo = dict[str, set[str]]
+"""Pool name → the backends it may send to (judge.usable)."""
 
 
 class KernelPlane:
-    def __init__(self, pools: dict[str, KernelPool], down_file: str, views: Views) -> None:
+    def __init__(self, pools: dict[str, KernelPool], down_file: str, sendable: SendTo) -> None:
         self.pools = pools
         """Pool name → its slot maps."""
         self.down_file = down_file
         self.checked_ns = 0
         # What the maps hold now: apply's `mark` left them as the saved view says.
-        self.tables = {name: pool.table_for(usable(views[name])) for name, pool in pools.items()}
+        self.tables = {name: pool.table_for(sendable[name]) for name, pool in pools.items()}
 
-    def changes(self, views: Views, tables: dict[str, list[int]] | None = None) -> dict[str, list[Element]]:
-        """The elements taking every pool's maps from what they hold to the views (one transaction)."""
+    def changes(self, sendable: SendTo, tables: dict[str, list[int]] | None = None) -> dict[str, list[Element]]:
+        """The elements taking every pool's maps from what they hold to `sendable` (one transaction)."""
         held = self.tables if tables is None else tables
         maps: dict[str, list[Element]] = {}
         for name, pool in self.pools.items():
-            wanted = pool.table_for(usable(views[name]))
+            wanted = pool.table_for(sendable[name])
             maps |= kernel.transaction(pool, held.get(name, pool.base), wanted)
             held[name] = wanted
         return maps
@@ -38,10 +38,10 @@ class KernelPlane:
         tables = {pool.table for pool in self.pools.values()}
         return kernel.run(tables.pop(), maps) if maps and len(tables) == 1 else None
 
-    def sync(self, views: Views) -> None:
+    def sync(self, sendable: SendTo) -> None:
         """One transaction per pool, so the first pool's exporters move without waiting for the others'."""
         for name, pool in self.pools.items():
-            wanted = pool.table_for(usable(views[name]))
+            wanted = pool.table_for(sendable[name])
             maps = kernel.transaction(pool, self.tables.get(name, pool.base), wanted)
             if not maps:
                 continue
@@ -65,7 +65,7 @@ class KernelPlane:
                 report.write_atomically(self.down_file, state)
         return self.checked_ns + TABLE_EVERY_NS
 
-    def keep(self, views: Views) -> None:
+    def keep(self, sendable: SendTo) -> None:
         """A firewall reload flushes every table: load ours again, then the current view's slots."""
         if not self.pools or self._loaded():
             return
@@ -73,7 +73,7 @@ class KernelPlane:
             problem = kernel.reload(ruleset)
             report.log(f"kernel table gone; loading it again failed: {problem}" if problem else "kernel table reloaded")
         self.tables = {}
-        self.sync(views)
+        self.sync(sendable)
 
     def metrics(self) -> str:
         return kernel.metrics(sorted(self.pools.items()))

@@ -23,7 +23,10 @@ def write_atomically(path: str, text: str) -> None:
 
 def state_json(node: str, now_ns: int, views: Views, transitions: list[dict[str, object]]) -> str:
     pools = {
-        pool: {backend: {"up": v.up, "since_ns": v.since_ns, "reason": v.reason} for backend, v in backends.items()}
+        pool: {
+            backend: {"up": v.up, "since_ns": v.since_ns, "reason": v.reason, "returning": v.returning}
+            for backend, v in backends.items()
+        }
         for pool, backends in views.items()
     }
     return json.dumps({"node": node, "updated_ns": now_ns, "pools": pools, "transitions": transitions}, indent=1)
@@ -36,7 +39,10 @@ def load_views(path: str) -> Views:
     except (OSError, ValueError):
         return {}
     return {
-        pool: {backend: Verdict(bool(v["up"]), int(v["since_ns"]), str(v["reason"])) for backend, v in backends.items()}
+        pool: {
+            backend: Verdict(bool(v["up"]), int(v["since_ns"]), str(v["reason"]), bool(v.get("returning")))
+            for backend, v in backends.items()
+        }
         for pool, backends in saved.get("pools", {}).items()
     }
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import struct
 
+import pytest
+
 from node_agent.judge import CheckSettings, HostEvidence, Verdict, judge, usable
+from node_agent.kernel import KernelPool
 from node_agent.pools import mark_down, marked_down
 from node_agent.probes import ECHO_ID, EchoReply, PortUnreachable, checksum, echo_request, parse
 
@@ -56,8 +59,8 @@ def test_tcp_check_failures_count_like_misses() -> None:
 
 def test_a_pool_never_marks_every_collector_down() -> None:
     views = {"a:1": Verdict(False, 0, "x"), "b:1": Verdict(False, 0, "x")}
-    assert usable(views) == {"a:1", "b:1"}
-    assert usable({**views, "c:1": UP}) == {"c:1"}
+    assert usable(views).backends == {"a:1", "b:1"}
+    assert usable({**views, "c:1": UP}).backends == {"c:1"}
 
 
 POOL = """upstream pool_netflow {
@@ -94,3 +97,47 @@ def test_a_port_unreachable_names_the_collector_port_it_quotes() -> None:
     assert parse(4, packet, "198.18.0.21") == PortUnreachable("198.18.0.21", 2055)
     host_unreachable = bytes([0x45]) + bytes(19) + struct.pack("!BBHI", 3, 1, 0, 0) + quoted_ip + quoted_udp
     assert parse(4, host_unreachable, "198.18.0.21") is None
+
+
+UP, DOWN = Verdict(True, 0, "healthy"), Verdict(False, 0, "silent")
+
+
+def test_below_the_panic_threshold_a_pool_sends_to_every_collector() -> None:
+    assert usable({"a": UP, "b": DOWN, "c": DOWN}, panic_below=0.5) == ({"a", "b", "c"}, True)
+    assert usable({"a": UP, "b": UP, "c": DOWN}, panic_below=0.5) == ({"a", "b"}, False)
+    assert usable({"a": UP, "b": DOWN, "c": DOWN}, panic_below=0.0).backends == {"a"}
+    assert usable({"a": DOWN, "b": DOWN}, panic_below=0.0).backends == {"a", "b"}  # none healthy: never drop all
+
+
+def test_a_panicking_pool_waits_for_a_returning_collector_but_a_healthy_one_is_never_rushed() -> None:
+    returning = Verdict(False, 0, "silent", returning=True)
+    views = {"a": UP, "b": UP, "c": returning}
+    assert usable(views, panic_below=0.5, panicking=True) == ({"a", "b", "c"}, True)
+    assert usable(views, panic_below=0.5, panicking=False) == ({"a", "b"}, False)  # its hold-down holds
+    assert usable({"a": UP, "b": UP, "c": DOWN}, panic_below=0.5, panicking=True) == ({"a", "b"}, False)
+
+
+def _return_one_by_one(panic_below: float) -> tuple[float, int]:
+    """A pool of three on the kernel plane, all dead, its collectors back one at a time: the largest
+    share of the slots any live collector takes (1.0 = its own third) and the most times a slot's
+    traffic moves from one live collector to another."""
+    names = [f"198.18.0.{21 + i}:2055" for i in range(3)]
+    pool = KernelPool("ha_udp_lb", "p_netflow", "/etc/ha-udp-lb/kernel.nft", [(n, "", 0) for n in names], [1] * 3, 8191)
+    largest = 0.0
+    receivers: list[list[str]] = [[] for _ in range(pool.size)]
+    for back in range(1, 4):
+        views = {n: UP if i < back else DOWN for i, n in enumerate(names)}
+        table = pool.table_for(usable(views, panic_below).backends)
+        for slot, owner in enumerate(table):
+            live = names[owner] if views[names[owner]].up else None
+            if live and (not receivers[slot] or receivers[slot][-1] != live):
+                receivers[slot].append(live)
+        largest = max(largest, *(table.count(i) / (pool.size / 3) for i in range(back)))
+    return largest, max(len(r) - 1 for r in receivers)
+
+
+def test_a_whole_pool_returning_gives_no_collector_over_one_and_a_half_shares() -> None:
+    largest, moves = _return_one_by_one(0.5)
+    assert largest == pytest.approx(1.5, abs=0.02) and moves == 1
+    largest, _ = _return_one_by_one(0.0)
+    assert largest == pytest.approx(3.0)  # without the threshold, the first back takes every exporter

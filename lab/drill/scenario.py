@@ -66,11 +66,15 @@ class Scenario:
     """Probe only the first pool (the one whose first collector the collector scenarios lose)."""
     collector: str | None = None
     """"lost": the first pool's first collector is lost, its exporters must move and only they;
-    "returns": it comes back, its exporters must return and nothing else move."""
+    "returns": it comes back, its exporters must return and nothing else move; "pool": the whole
+    first pool is lost and returns (its own `judge_traffic` says what must hold)."""
     planes: frozenset[str] = frozenset({"nginx", "kernel"})
     """The data planes the scenario means something for."""
     zero_loss_from: str | None = None
     """Nothing may be lost from the first event whose label starts with this on (the failure itself
     may cost datagrams, what follows it may not)."""
+    judge_traffic: Callable[[Context, list[Any], list[Any]], dict[str, bool]] | None = None
+    """Checks of the trial's flows and deliveries (analysis.FlowResult, analysis.Delivery) that the
+    scenario alone promises."""
     duration_s: float | None = None
     """Seconds of traffic when the drill's own setting is too short for what must be seen."""

@@ -12,6 +12,7 @@ from runner.synth import synth
 from ..host.control import holders, node_sh, set_link, set_vrrp_path
 from ..host.state import LAB_DIR, NodeState, lab_config
 from .collectors import COLLECTOR_SCENARIOS
+from .pool_return import POOL_RETURN
 from .scenario import Context, Scenario, ScenarioError
 
 
@@ -164,5 +165,6 @@ SCENARIOS: dict[str, Scenario] = {
             vip_ends_on="any node",
         ),
         *COLLECTOR_SCENARIOS,
+        POOL_RETURN,
     )
 }

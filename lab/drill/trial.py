@@ -59,14 +59,17 @@ def run_trial(
     after = holders(state)
     healthy = {n.name: all(daemons(n).get(name, 0) > 0 for name in ("nginx", "keepalived")) for n in state.nodes}
     events = list(ctx.events)  # putting the lab back is not part of the trial
-    verdicts = _verdicts(state, ctx, events[0][0]) if scenario.collector and events else {}
+    one_collector = scenario.collector in ("lost", "returns") and events
+    verdicts = _verdicts(state, ctx, events[0][0]) if one_collector else {}
     scenario.restore(ctx)
 
     sent, delivered = _records(state, scenario, trial, sent_dir, offsets)
     pools = [p.name for p in probed(state, scenario)]
     traffic = analyse(sent, delivered, pools, settings.rate)
-    moves = _moves(scenario, ctx, delivered, events[0][0]) if scenario.collector and events else {}
+    moves = _moves(scenario, ctx, delivered, events[0][0]) if one_collector else {}
     flows = [replace(f, rehomed_ms=moves.get((f.exporter, f.flow))) for f in traffic.flows]
+    own = _collector_checks(scenario, flows, set(moves)) | _loss_after_checks(scenario, events, sent, delivered)
+    own |= scenario.judge_traffic(ctx, flows, delivered) if scenario.judge_traffic else {}
 
     def since_start(ns: int) -> float:
         return round((ns - start_ns) / 1e6, 1)
@@ -84,10 +87,7 @@ def run_trial(
         moved=traffic.moved,
         events=[Event(since_start(ns), label) for ns, label in events],
         observations=ctx.observations,
-        checks=judge(state, scenario, ctx, traffic, after, healthy)
-        | _collector_checks(scenario, flows, set(moves))
-        | _loss_after_checks(scenario, events, sent, delivered)
-        | ctx.checks,
+        checks=judge(state, scenario, ctx, traffic, after, healthy) | own | ctx.checks,
         flows=flows,
         rehomed_ms=sorted(ms for ms in moves.values() if ms is not None),
         verdict_ms=verdicts,
@@ -186,7 +186,7 @@ MIN_ON_LOST_COLLECTOR = 32
 
 def _collector_checks(scenario: Scenario, flows: list[FlowResult], moving: set[Flow]) -> dict[str, bool]:
     """The lost (or returning) collector's exporters all moved, and nobody else lost or moved anything."""
-    if not scenario.collector:
+    if scenario.collector not in ("lost", "returns"):
         return {}
     mine = [f for f in flows if (f.exporter, f.flow) in moving]
     others = [f for f in flows if (f.exporter, f.flow) not in moving]
