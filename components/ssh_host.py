@@ -13,7 +13,7 @@ from core import commands
 from core.model import Node
 from core.paths import PATHS
 from core.project import PROJECT
-from core.render import NodeFile
+from core.render import NodeFile, render_teardown
 
 from .transport import secret_content
 
@@ -45,10 +45,14 @@ class SshHost(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         # Made once: a staging step that ran again on a change would wipe the files whose uploads did not.
+        # So its delete is the node's teardown: it runs on `pulumi destroy` or when the node leaves the
+        # stack, after every upload and activation of the node is gone, and never on a config change
+        # (the activation, replaced on every change, has no delete).
         self.ready = command.remote.Command(
             f"{name}-staging",
             connection=self._connection,
             create=commands.prepare_command(),
+            delete=render_teardown(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[install]),
         )
         self.register_outputs({})

@@ -19,7 +19,7 @@ from .complaints import COMPLAINT
 from .model import Node, Pool, Stack
 from .paths import PATHS
 from .procnet import proc_net_local_address
-from .project import REPO
+from .project import PROJECT, REPO
 
 TEMPLATES = REPO / "templates"
 
@@ -224,6 +224,24 @@ def _instances(stack: Stack, node: Node) -> list[dict[str, Any]]:
 
 def _seconds(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:.2f}".rstrip("0")
+
+
+def render_teardown() -> str:
+    """The node's teardown (a POSIX sh script): every daemon, VIP, unit, file and table of ours gone."""
+    parents = {
+        path.rsplit("/", 1)[0] for path in (PATHS.pool_dir, PATHS.health_config, PATHS.staging, PATHS.health_log)
+    }
+    directories = sorted(parents | {PATHS.scripts, PATHS.agent_dir, PATHS.run_dir})
+    assert all(f"/{PROJECT}" in directory for directory in directories), directories  # only what is ours
+    files = [
+        PATHS.keepalived_conf,
+        PATHS.sysctl,
+        PATHS.metrics,
+        PATHS.watch_unit,
+        PATHS.health_unit,
+        PATHS.loopback_unit,
+    ]
+    return _render("teardown.sh.j2", directories=directories, files=files)
 
 
 def namespaced_sysctls(files: dict[str, NodeFile]) -> dict[str, str]:

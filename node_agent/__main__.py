@@ -5,6 +5,7 @@ python3 -m node_agent mark CONFIG  mark the last known dead collectors in freshl
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -21,6 +22,8 @@ def main(argv: list[str]) -> int:
         return 2
     command, config_path = argv
     if command == "run":
+        # Stopped (systemd, apply, a container's end): unwind, so the agent removes its metrics.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         load(config_path).run()
         return 0
     config = json.loads(Path(config_path).read_text())

@@ -7,6 +7,8 @@ import ipaddress
 import json
 import select
 import time
+import traceback
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,7 @@ from .probes import EchoReply, PortUnreachable, Wire
 BURST_GAP_NS = 1_000_000_000
 """After a refusal, every port of that host is poked at once, at most once a second."""
 REPORT_EVERY_NS = 1_000_000_000
+ERROR_PAUSE_S = 0.5
 
 
 @dataclass
@@ -85,25 +88,41 @@ class Agent:
         self.transitions: list[dict[str, object]] = []
         self.counts: dict[tuple[str, str], int] = {}
         self.reported_ns = 0
+        self.synced = False
+        self.last_turn_s = 0.0
+        """Wall-clock time of the last turn that completed: the liveness metric."""
+        self.turn_errors = 0
         self.sendable = {p.name: usable(self.views[p.name], p.check.panic_below) for p in self.pools}
         """Per pool, where it sends and whether it panics: what the pool files and slot maps say."""
         kernel_pools = {p.name: p.kernel for p in self.pools if p.kernel}
         self.kernel = KernelPlane(kernel_pools, str(config["kernel_down"]), self._backends())
 
     def run(self) -> None:
-        self._sync_pool_files()
-        while True:
-            now = time.monotonic_ns()
-            wake = min((self._probe(host, now) for host in self.hosts.values()), default=now + REPORT_EVERY_NS)
-            wake = min(wake, self._run_checks(now), self.kernel.watch(now))
-            ready, _, _ = select.select(list(self.wire.icmp.values()), [], [], max(0, wake - now) / 1e9)
-            now = time.monotonic_ns()
-            for version, sock in self.wire.icmp.items():
-                if sock in ready:
-                    for message in self.wire.receive(version):
-                        self._take(message, now)
-            if self._judge(now) or now - self.reported_ns >= REPORT_EVERY_NS:
-                self._report(now)
+        """Until stopped; its metrics go with it, so that nothing claims health while it is not judging."""
+        try:
+            keep_turning(self._turn, self._failed)
+        finally:
+            Path(self.metrics_path).unlink(missing_ok=True)
+
+    def _turn(self) -> None:
+        if not self.synced:
+            self._sync_pool_files()
+            self.synced = True
+        now = time.monotonic_ns()
+        wake = min((self._probe(host, now) for host in self.hosts.values()), default=now + REPORT_EVERY_NS)
+        wake = min(wake, self._run_checks(now), self.kernel.watch(now))
+        ready, _, _ = select.select(list(self.wire.icmp.values()), [], [], max(0, wake - now) / 1e9)
+        now = time.monotonic_ns()
+        for version, sock in self.wire.icmp.items():
+            if sock in ready:
+                for message in self.wire.receive(version):
+                    self._take(message, now)
+        if self._judge(now) or now - self.reported_ns >= REPORT_EVERY_NS:
+            self._report(now)
+        self.last_turn_s = time.time()
+
+    def _failed(self) -> None:
+        self.turn_errors += 1
 
     def _probe(self, host: Host, now: int) -> int:
         """Send what is due to `host`; returns when it next needs attention."""
@@ -232,7 +251,21 @@ class Agent:
         report.write_atomically(self.state_path, report.state_json(self.node, now, self.views, self.transitions))
         hosts = {address: host.evidence for address, host in self.hosts.items()}
         metrics = report.metrics(self.views, self.counts, hosts, self.sent) + self.kernel.metrics()
+        metrics += report.liveness(self.last_turn_s or time.time(), self.turn_errors)
         report.write_atomically(self.metrics_path, metrics)
+
+
+def keep_turning(turn: Callable[[], None], failed: Callable[[], None], pause_s: float = ERROR_PAUSE_S) -> None:
+    """Run `turn` for ever. One that fails is logged with its traceback and counted, and the next runs
+    after `pause_s`: a bad turn (a file gone, a command refused) must not end the agent, and a repeating
+    one must not spin."""
+    while True:
+        try:
+            turn()
+        except Exception:  # whatever one turn hit, the next one runs
+            report.log("a turn failed, going on: " + traceback.format_exc().strip().replace("\n", " | "))
+            failed()
+            time.sleep(pause_s)
 
 
 def _tally(evidence: HostEvidence, port: int, ok: bool, now: int) -> None:

@@ -7,12 +7,11 @@ from __future__ import annotations
 import ipaddress
 import json
 import struct
-import subprocess
 from dataclasses import dataclass, field
 
 import slot_table as slots
 
-from . import netlink
+from . import commands, netlink
 
 
 @dataclass
@@ -107,5 +106,4 @@ def loaded(table: str) -> bool:
 
 def reload(ruleset: str) -> str | None:
     """The whole table again, from its file: after a firewall reload flushed it."""
-    done = subprocess.run(["nft", "-f", ruleset], capture_output=True, text=True, check=False)
-    return None if done.returncode == 0 else done.stderr.strip()
+    return commands.run(["nft", "-f", ruleset])

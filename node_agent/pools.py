@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
+
+from . import commands
 
 SERVER = re.compile(r"^(?P<head>\s*server\s+(?P<endpoint>\S+)[^;]*?)(?P<down>\s+down)?;", re.MULTILINE)
 
@@ -34,18 +35,14 @@ def apply(changes: dict[str, str]) -> str | None:
         candidate.write_text(text)
         pending[path] = candidate
     binds = "; ".join(f"mount --bind {candidate} {path}" for path, candidate in pending.items())
-    judged = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-eu", "-c", f"{binds}; nginx -t -q"],
-        capture_output=True,
-        text=True,
-        check=False,
+    problem = commands.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-eu", "-c", f"{binds}; nginx -t -q"]
     )
-    if judged.returncode != 0:
+    if problem:
         for candidate in pending.values():
             candidate.unlink(missing_ok=True)
-        return (judged.stdout + judged.stderr).strip() or f"nginx -t exited with {judged.returncode}"
+        return problem
     for path, candidate in pending.items():
-        candidate.replace(path)
+        candidate.replace(path)  # a rename: nginx never reads half a file
     reload = ["systemctl", "reload", "nginx"] if Path("/run/systemd/system").is_dir() else ["nginx", "-s", "reload"]
-    reloaded = subprocess.run(reload, capture_output=True, text=True, check=False)
-    return None if reloaded.returncode == 0 else reloaded.stderr.strip()
+    return commands.run(reload)

@@ -85,6 +85,19 @@ def metrics(
     return "\n".join(lines) + "\n"
 
 
+def liveness(last_turn_s: float, turn_errors: int) -> str:
+    """When the agent last completed a turn (alert when it is older than a few seconds: a stopped agent
+    removes its metrics, a killed one cannot), and how many turns failed."""
+    return (
+        "# HELP ha_udp_lb_agent_last_turn_timestamp_seconds When the health agent last completed a turn.\n"
+        "# TYPE ha_udp_lb_agent_last_turn_timestamp_seconds gauge\n"
+        f"ha_udp_lb_agent_last_turn_timestamp_seconds {last_turn_s:.3f}\n"
+        "# HELP ha_udp_lb_agent_turn_errors_total Turns of the health agent that failed and were skipped.\n"
+        "# TYPE ha_udp_lb_agent_turn_errors_total counter\n"
+        f"ha_udp_lb_agent_turn_errors_total {turn_errors}\n"
+    )
+
+
 def log(message: str) -> None:
     """To stderr: the journal on a host (the systemd unit), a log file in the lab and in containers."""
     print(f"ha-udp-lb health: {message}", file=sys.stderr, flush=True)

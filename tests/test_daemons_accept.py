@@ -129,3 +129,16 @@ def test_apply_in_the_node_container_judges_in_place_and_starts_nothing_when_rej
     assert "EXIT=1" in output and "the configuration was rejected; lb1 starts nothing" in output, output
     assert 'unknown directive "no_such_directive"' in output, output  # nginx's own words reach the log
     assert "NO-KEEPALIVED" in output and "is live" not in output, output
+
+
+@pytest.mark.parametrize("case", ["dev", "nginx-plane"])
+def test_every_unit_passes_systemds_own_verifier(case: str) -> None:
+    """systemd-analyze verify, on the units laid out with the scripts they start: a typo in a directive
+    or a missing executable is refused here, not on the first host that boots them."""
+    stack = parse_stack(MATRIX[case])
+    units = " ".join(f"{PATHS.units}/{name}" for name in (PATHS.watch_unit_name, PATHS.health_unit_name))
+    units += f" {PATHS.units}/{PATHS.loopback_unit_name}"
+    verdict = on_node(
+        stack, stack.nodes[0], "units", f"sh -c 'systemd-analyze verify --man=no {units} 2>&1; echo RC=$?'"
+    )
+    assert "RC=0" in verdict.output and not verdict.output.replace("RC=0", "").strip(), verdict.output

@@ -6,6 +6,7 @@ import struct
 
 import pytest
 
+from node_agent.agent import keep_turning
 from node_agent.judge import CheckSettings, HostEvidence, Verdict, judge, usable
 from node_agent.kernel import KernelPool
 from node_agent.pools import mark_down, marked_down
@@ -141,3 +142,19 @@ def test_a_whole_pool_returning_gives_no_collector_over_one_and_a_half_shares() 
     assert largest == pytest.approx(1.5, abs=0.02) and moves == 1
     largest, _ = _return_one_by_one(0.0)
     assert largest == pytest.approx(3.0)  # without the threshold, the first back takes every exporter
+
+
+def test_a_failing_turn_is_logged_and_the_next_one_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    turns: list[int] = []
+    failures: list[int] = []
+
+    def turn() -> None:
+        turns.append(len(turns))
+        if len(turns) <= 2:
+            raise FileNotFoundError("/etc/nginx/ha-udp-lb/pools/netflow.conf")
+        raise SystemExit(0)  # what SIGTERM raises: the agent stops
+
+    with pytest.raises(SystemExit):
+        keep_turning(turn, lambda: failures.append(1), pause_s=0)
+    assert len(turns) == 3 and len(failures) == 2
+    assert capsys.readouterr().err.count("a turn failed, going on: Traceback") == 2

@@ -8,6 +8,7 @@ import pytest
 from core.config import parse_stack
 from core.errors import ConfigError
 from core.paths import PATHS
+from core.render import render_teardown
 from runner.recorder import SYNTH_PRIVATE_KEY, Recording, record, without_secrets
 from runner.stackfile import stack_config
 from tests.base_config import config
@@ -79,6 +80,18 @@ def test_every_upload_lands_in_a_directory_its_hosts_staging_step_made(prod: Rec
         directory = upload.inputs["remotePath"].rsplit("/", 1)[0]
         assert directory in staging[host].inputs["create"].split(), f"{upload.name}: {directory} is never made"
         assert staging[host].urn in upload.dependencies
+
+
+def test_only_the_step_made_once_tears_the_node_down(prod: Recording) -> None:
+    """A replaced step's delete runs on every change (create the new, delete the old): only the staging
+    step, made once and deleted after everything of its node, may carry the teardown."""
+    commands = prod.of_type("command:remote:Command")
+    with_delete = {r.name for r in commands if r.inputs.get("delete")}
+    assert with_delete == {r.name for r in commands if r.name.endswith("-staging")}
+    staging = next(r for r in commands if r.name.endswith("-staging"))
+    assert staging.inputs["delete"] == render_teardown() and "triggers" not in staging.inputs
+    for name in ("keepalived", "nginx"):
+        assert f"systemctl disable -q --now {name}" in staging.inputs["delete"]
 
 
 def test_rollout_goes_one_node_at_a_time_backup_first(prod: Recording) -> None:
