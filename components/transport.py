@@ -3,6 +3,7 @@ container (components.docker_host). Components stage their files through it; LbN
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -52,7 +53,9 @@ def stage_part(
 
 
 def slug(path: str) -> str:
-    return path.rsplit("/", 1)[1].replace(".", "-").replace("_", "-")
+    """The whole path: two files of one node may share a name (the agent's packages' `__init__.py`),
+    and two resources with one URN are an error to the engine."""
+    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
 
 
 def secret_content(node_file: NodeFile) -> pulumi.Input[str]:

@@ -81,6 +81,8 @@ class Paths:
     def pool_file(self, pool: Pool) -> str:
         return f"{self.pool_dir}/{pool.name}.conf"
 
+    dropin_name: str = "ha-udp-lb.conf"
+    """Our drop-in for the distribution's nginx and keepalived units (restart them when they die)."""
     watch_unit_name: str = "ha-udp-lb-nginx-watch.service"
     loopback_unit_name: str = "ha-udp-lb-loopback-vips.service"
     health_unit_name: str = "ha-udp-lb-health.service"
@@ -92,9 +94,17 @@ class Paths:
     @property
     def directories(self) -> list[str]:
         """Every directory a node file lives in."""
-        files = [self.keepalived_conf, self.nginx_conf, self.sysctl, self.apply_script, self.watch_unit]
+        files = [self.keepalived_conf, self.nginx_conf, self.sysctl, self.apply_script, self.watch_unit, *self.dropins]
         files += [self.health_config, *(self.agent_file(f"{package}/__init__.py") for package in AGENT_PACKAGES)]
         return sorted({path.rsplit("/", 1)[0] for path in files} | {self.pool_dir})
+
+    def dropin(self, unit: str) -> str:
+        """Our drop-in for the distribution's `unit` (nginx.service, keepalived.service)."""
+        return f"{self.units}/{unit}.d/{self.dropin_name}"
+
+    @property
+    def dropins(self) -> list[str]:
+        return [self.dropin("keepalived.service"), self.dropin("nginx.service")]
 
     @property
     def watch_unit(self) -> str:

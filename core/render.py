@@ -92,7 +92,12 @@ def render_vrrp(stack: Stack, node: Node) -> dict[str, NodeFile]:
         ),
         PATHS.watch_unit: NodeFile(_render("nginx-watch.service.j2", **common), 0o644),
         PATHS.loopback_unit: NodeFile(_render("loopback-vips.service.j2", **common), 0o644),
+        PATHS.dropin("keepalived.service"): _restart_dropin(stack, node),
     }
+
+
+def _restart_dropin(stack: Stack, node: Node) -> NodeFile:
+    return NodeFile(_render("restart.conf.j2", **_common(stack, node)), 0o644)
 
 
 def render_health(stack: Stack, node: Node, agent: Mapping[str, str]) -> dict[str, NodeFile]:
@@ -138,7 +143,10 @@ def _kernel_settings(pool: Pool) -> dict[str, Any]:
 
 def render_nginx(stack: Stack, node: Node) -> dict[str, NodeFile]:
     """nginx's main file: workers, limits, and the include of every pool file."""
-    return {PATHS.nginx_conf: NodeFile(_render("nginx.conf.j2", **_common(stack, node)), 0o644)}
+    return {
+        PATHS.nginx_conf: NodeFile(_render("nginx.conf.j2", **_common(stack, node)), 0o644),
+        PATHS.dropin("nginx.service"): _restart_dropin(stack, node),
+    }
 
 
 def render_kernel(stack: Stack, node: Node) -> dict[str, NodeFile]:
@@ -240,8 +248,10 @@ def render_teardown() -> str:
         PATHS.watch_unit,
         PATHS.health_unit,
         PATHS.loopback_unit,
+        *PATHS.dropins,
     ]
-    return _render("teardown.sh.j2", directories=directories, files=files)
+    dropin_directories = sorted({path.rsplit("/", 1)[0] for path in PATHS.dropins})
+    return _render("teardown.sh.j2", directories=directories, files=files, shared_directories=dropin_directories)
 
 
 def namespaced_sysctls(files: dict[str, NodeFile]) -> dict[str, str]:

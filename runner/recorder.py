@@ -60,6 +60,10 @@ class Recording:
         return next(r for r in self.registrations if r.urn == urn)
 
 
+class DuplicateUrn(RuntimeError):
+    pass
+
+
 class _EchoMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         outputs = dict(args.inputs)
@@ -80,6 +84,9 @@ class _RecordingMonitor(mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if any(r.urn == response.urn for r in self.recording.registrations):
+            # The engine refuses the whole update on a URN registered twice; so does the recording.
+            raise DuplicateUrn(f"{response.urn} is registered twice: a resource name repeats")
         if request.type != "pulumi:pulumi:Stack":
             self.recording.registrations.append(
                 Registration(

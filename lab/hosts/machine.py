@@ -1,0 +1,131 @@
+"""One booted host: the suite's cached root under a writable overlay of its own, booted by
+systemd-nspawn in the node's network namespace with systemd as PID 1, sshd answering the lab's key.
+A supervisor restarts nspawn when the host reboots itself (exit 133), as a hypervisor would."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..host.netns import ip
+
+BOOT_TIMEOUT_S = 60
+REBOOT_EXIT = 133
+"""systemd-nspawn's exit status when the container asked to reboot."""
+
+
+class BootError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Machine:
+    name: str
+    netns: str
+    home: Path
+    """Its overlay (upper, work, merged), console log and scratch directory."""
+
+    @property
+    def root(self) -> Path:
+        return self.home / "merged"
+
+    @property
+    def scratch(self) -> Path:
+        """Bound into the host at the same path: what the drills write on the host, the lab reads."""
+        return self.home / "scratch"
+
+    @property
+    def console(self) -> Path:
+        return self.home / "console.log"
+
+
+def boot(machine: Machine, lower: Path, public_key: str, apt_proxy: str, pid_file: Path) -> int:
+    """Boot `machine` from the root `lower` and wait until systemd says it is running and sshd is up;
+    returns its PID 1 as the host sees it. The supervisor's pid goes to `pid_file`."""
+    for directory in ("upper", "work", "merged", "scratch"):
+        (machine.home / directory).mkdir(parents=True, exist_ok=True)
+    options = f"lowerdir={lower},upperdir={machine.home / 'upper'},workdir={machine.home / 'work'}"
+    subprocess.run(["mount", "-t", "overlay", "overlay", "-o", options, str(machine.root)], check=True)
+    _provision(machine, public_key, apt_proxy)
+    nspawn = [
+        "systemd-nspawn",
+        "--quiet",
+        "--boot",
+        "--register=no",
+        "--keep-unit",
+        f"--machine={machine.name}",
+        # keepalived, nftables and the sysctls need it; nspawn grants it only with a network it made.
+        "--capability=CAP_NET_ADMIN",
+        f"--network-namespace-path=/run/netns/{machine.netns}",
+        f"--bind={machine.scratch}",
+        f"--directory={machine.root}",
+    ]
+    loop = f"while :; do {shlex.join(nspawn)}; [ $? -eq {REBOOT_EXIT} ] || exit; done"
+    with machine.console.open("ab") as console:
+        supervisor = subprocess.Popen(
+            ["sh", "-c", loop],
+            stdout=console,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            # /proc/sys/net writable: the program sets its sysctls there, as on any host.
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "SYSTEMD_NSPAWN_API_VFS_WRITABLE": "network"},
+        )
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    pid_file.write_text(f"{supervisor.pid}\n")
+    return wait_running(machine)
+
+
+def wait_running(machine: Machine, timeout: float = BOOT_TIMEOUT_S) -> int:
+    """PID 1 of the booted host once `systemctl is-system-running` says so and sshd listens."""
+    deadline = time.monotonic() + timeout
+    said = ""
+    while time.monotonic() < deadline:
+        pid = init_pid(machine.netns)
+        if pid:
+            probe = "systemctl is-system-running; ss -Hltn 'sport = :22' | wc -l"
+            said = in_host(pid, probe, timeout=10).stdout
+            state, _, listening = said.partition("\n")
+            if state in ("running", "degraded") and listening.strip() not in ("", "0"):
+                return pid
+        time.sleep(0.2)
+    raise BootError(f"{machine.name} not running after {timeout} s ({said.strip()!r}); console:\n" + _tail(machine))
+
+
+def init_pid(netns: str) -> int | None:
+    """The host PID of the booted host's PID 1 in `netns` (it changes when the host reboots)."""
+    for pid in ip("netns", "pids", netns, check=False).stdout.split():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:
+            continue
+        nspid = next((line.split()[1:] for line in status.splitlines() if line.startswith("NSpid:")), [])
+        if nspid[-1:] == ["1"] and len(nspid) > 1:
+            return int(pid)
+    return None
+
+
+def in_host(pid: int, command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    argv = ["nsenter", "-t", str(pid), "-m", "-u", "-i", "-n", "-p", "--", "sh", "-c", command]
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired as slow:
+        return subprocess.CompletedProcess(argv, 124, str(slow.stdout or ""), "timed out")
+
+
+def _provision(machine: Machine, public_key: str, apt_proxy: str) -> None:
+    """What a site's provisioning gives a new host: its name, root's key, the apt proxy."""
+    root = machine.root
+    (root / "etc" / "hostname").write_text(f"{machine.name}\n")
+    ssh = root / "root" / ".ssh"
+    ssh.mkdir(mode=0o700, parents=True, exist_ok=True)
+    (ssh / "authorized_keys").write_text(public_key)
+    (ssh / "authorized_keys").chmod(0o600)
+    (root / "etc" / "apt" / "apt.conf.d" / "00proxy").write_text(f'Acquire::http::Proxy "{apt_proxy}";\n')
+
+
+def _tail(machine: Machine) -> str:
+    return machine.console.read_text(errors="replace")[-2000:] if machine.console.exists() else ""

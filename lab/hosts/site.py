@@ -1,0 +1,112 @@
+"""The lab with real hosts: every node of an ssh stack a booted Debian host in its node namespace, its
+eth0 on the lab bridge beside the collectors and exporters, its mgmt0 on a management bridge where
+SSH and the apt proxy are; the program deployed to them as `pulumi up` would (runner.ssh_session).
+`ha-udp-lb lab down` removes all of it, whatever state it is in."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from ipaddress import ip_interface
+from typing import Any
+
+from core.config import parse_stack
+from runner.recorder import Recording, record
+from runner.ssh_calls import Step
+from runner.ssh_session import SshStack
+from runner.stackfile import stack_config
+
+from ..host import netns
+from ..host import site as lab_site
+from ..host.site import BRIDGE, PIDS, LabError, around_nodes, check_addresses
+from ..host.state import LAB_DIR, STATE_FILE, LabState, NodeState, save_state
+from . import apt_proxy
+from .machine import Machine, boot, init_pid
+from .rootfs import cached_root
+
+MGMT_BRIDGE = f"{netns.PREFIX}-mgmt"
+MGMT = ip_interface("198.19.0.1/24")
+"""The lab's side of the management network: the stack's `ssh.host` addresses are on it."""
+HOME = LAB_DIR / "hosts"
+
+
+@dataclass
+class HostsLab:
+    stack: str
+    suite: str
+    state: LabState
+    """The lab as the drills see it: nodes (the booted hosts), collectors, exporters, VIPs."""
+    machines: dict[str, Machine]
+    private_key: str = field(repr=False)
+    ssh: SshStack = field(default_factory=SshStack)
+
+    def record(self, config: dict[str, Any] | None = None) -> Recording:
+        """The program run for `config` (the stack file's by default) with the lab's key."""
+        raw = stack_config(self.stack) if config is None else config
+        return record(self.stack, config=raw, secrets={"sshPrivateKey": self.private_key})
+
+    def up(self, config: dict[str, Any] | None = None) -> list[Step]:
+        """`pulumi up` with `config`: the steps that ran."""
+        return self.ssh.up(self.record(config))
+
+    def destroy(self) -> list[Step]:
+        return self.ssh.destroy()
+
+    def refresh_pids(self) -> None:
+        """After a host rebooted: its PID 1 is another process."""
+        for node in self.state.nodes:
+            node.init_pid = init_pid(node.netns) or node.init_pid
+
+
+def up(stack_name: str, suite: str, exporters: int = 4) -> HostsLab:
+    """Boot a host for every node of `stack_name` (an ssh stack in the lab's range), put collectors
+    and exporters beside them; nothing deployed yet. On any failure all of it is removed."""
+    if STATE_FILE.exists() or netns.lab_namespaces():
+        raise LabError("a lab is already up: run `ha-udp-lb lab down` first")
+    stack = parse_stack(stack_config(stack_name))
+    if stack.target != "ssh":
+        raise LabError(f"stack {stack_name} has target {stack.target!r}; real hosts run ssh stacks (hosts)")
+    subnet = check_addresses(stack)
+    try:
+        lower = cached_root(suite)
+        netns.add_bridge(BRIDGE)
+        netns.add_bridge(MGMT_BRIDGE)
+        netns.ip("addr", "add", str(MGMT), "dev", MGMT_BRIDGE)
+        proxy = apt_proxy.start(str(MGMT.ip), PIDS / "apt-proxy.pid")
+        private_key, public_key = _key_pair()
+        machines, nodes = {}, []
+        for node in stack.nodes:
+            assert node.ssh is not None  # the model requires it for target ssh
+            machine = Machine(name=node.name, netns=f"{netns.PREFIX}-{node.name}", home=HOME / node.name)
+            netns.add_namespace(machine.netns)
+            link = netns.plug(machine.netns, node.interface, str(node.address), BRIDGE)
+            netns.plug(machine.netns, "mgmt0", f"{node.ssh.host}/{MGMT.network.prefixlen}", MGMT_BRIDGE)
+            pid = boot(machine, lower, public_key, proxy, PIDS / f"host-{node.name}.pid")
+            machines[node.name] = machine
+            nodes.append(_node_state(machine, node.interface, str(node.address.ip), link, pid))
+        state = around_nodes(stack_name, stack, subnet, nodes, BRIDGE, exporters)
+        save_state(state)
+        return HostsLab(stack_name, suite, state, machines, private_key)
+    except BaseException:
+        lab_site.down()
+        raise
+
+
+def _node_state(machine: Machine, interface: str, address: str, link: str, pid: int) -> NodeState:
+    return NodeState(
+        name=machine.name,
+        netns=machine.netns,
+        interface=interface,
+        address=address,
+        link=link,
+        init_pid=pid,
+        scratch=machine.scratch,
+    )
+
+
+def _key_pair() -> tuple[str, str]:
+    """A key the lab makes for root on its hosts (never one of the user's)."""
+    HOME.mkdir(parents=True, exist_ok=True)
+    key = HOME / "id_ed25519"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ha-udp-lb-lab", "-f", str(key)], check=True)
+    return key.read_text(), key.with_suffix(".pub").read_text()
