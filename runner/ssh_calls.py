@@ -14,7 +14,7 @@ Every input this file does not translate is an error: the translation cannot dri
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .recorder import Recording, Registration
@@ -67,6 +67,8 @@ class Resource:
     connection: Connection
     inputs: dict[str, Any]
     """Every input but the connection; a copy's source as its text."""
+    dependencies: tuple[str, ...] = ()
+    """Not an input: a change in them alone updates nothing."""
 
     @property
     def name(self) -> str:
@@ -99,7 +101,7 @@ def resources(recording: Recording) -> State:
         elif r.type == COPY:
             resource = _resource(r, {"source", "remotePath", "triggers"})
             inputs = {**resource.inputs, "source": _text(r)}
-            state[r.urn] = Resource(r.urn, r.type, resource.connection, inputs)
+            state[r.urn] = replace(resource, inputs=inputs)
         else:
             raise UntranslatedInput(f"{r.name}: no translation for {r.type} (runner/ssh_calls.py runs an ssh stack)")
     return state
@@ -117,12 +119,24 @@ def plan(previous: State, current: State) -> tuple[list[Step], State]:
         elif old.inputs.get("triggers") != new.inputs.get("triggers"):
             steps.append(Step("replace", new, _create(new)))
             deletes.append(old)
-        elif old != new:
+        elif (old.inputs, old.connection) != (new.inputs, new.connection):
             steps.append(Step("update", new, _update(old, new)))
     gone = [old for urn, old in previous.items() if urn not in current]
     for old in reversed([*gone, *deletes]):
         steps.append(Step("delete", old, _delete(old)))
     return steps, dict(current)
+
+
+def with_dependents(state: State, targets: set[str]) -> set[str]:
+    """`targets` and every resource that depends on one of them, directly or not (--target-dependents)."""
+    unknown = targets - state.keys()
+    if unknown:
+        raise UntranslatedInput(f"no such resource in the state: {sorted(unknown)}")
+    doomed = set(targets)
+    for urn, resource in state.items():  # registration order: a resource's dependencies come before it
+        if doomed & set(resource.dependencies):
+            doomed.add(urn)
+    return doomed
 
 
 def _create(resource: Resource) -> Run | Copy | None:
@@ -160,7 +174,7 @@ def _resource(r: Registration, translated: set[str]) -> Resource:
         raise UntranslatedInput(
             f"{r.name} ({r.type}): inputs {untranslated} have no translation: add them to runner/ssh_calls.py"
         )
-    return Resource(r.urn, r.type, _connection(r, raw), inputs)
+    return Resource(r.urn, r.type, _connection(r, raw), inputs, tuple(r.dependencies))
 
 
 def _connection(r: Registration, raw: dict[str, Any]) -> Connection:

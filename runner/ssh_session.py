@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import paramiko
 
 from .recorder import Recording
-from .ssh_calls import Connection, Copy, Run, State, Step, plan, resources
+from .ssh_calls import Connection, Copy, Run, State, Step, plan, resources, with_dependents
 
 COMMAND_TIMEOUT_S = 900
 """A step that takes longer is stuck (the install step, from a slow mirror, takes about a minute)."""
@@ -34,8 +34,13 @@ class SshStack:
         """`pulumi up` with the program's new registrations; the steps that ran."""
         return self._carry_out(resources(recording))
 
-    def destroy(self) -> list[Step]:
-        return self._carry_out({})
+    def destroy(self, targets: set[str] | None = None) -> list[Step]:
+        """`pulumi destroy`; with `targets` (URNs), `pulumi destroy --target … --target-dependents`:
+        those and everything that depends on them."""
+        if targets is None:
+            return self._carry_out({})
+        doomed = with_dependents(self.state, targets)
+        return self._carry_out({urn: r for urn, r in self.state.items() if urn not in doomed})
 
     def _carry_out(self, current: State) -> list[Step]:
         steps, after = plan(self.state, current)
@@ -130,7 +135,8 @@ def _dial(connection: Connection) -> paramiko.SSHClient:
         except (OSError, paramiko.SSHException) as error:
             client.close()
             if attempt == connection.dial_attempts:
-                raise StepFailed(f"cannot reach {connection.user}@{connection.host}:{connection.port}: {error}") from error
+                where = f"{connection.user}@{connection.host}:{connection.port}"
+                raise StepFailed(f"cannot reach {where}: {error}") from error
             time.sleep(min(0.5 * attempt, 3))
     raise AssertionError("unreachable")
 

@@ -10,6 +10,9 @@ packages+=(pmacct rsyslog snmptrapd snmp systemd)
 # The docker check makes its base image offline; mmdebstrap reads the archive keyring with gpg (only a
 # Recommends of it, and recommends are not installed here).
 packages+=(mmdebstrap gpg)
+# The hosts test boots Debian hosts (systemd-nspawn), reaches them over SSH with a key it makes, and
+# lets their apt reach the mirror through a proxy on the lab's management bridge.
+packages+=(systemd-container openssh-client apt-cacher-ng)
 # The docker check needs an engine; one installed some other way (Docker CE, say) is used as it is.
 if ! command -v dockerd >/dev/null && ! [ -S /var/run/docker.sock ]; then
     packages+=(docker.io)

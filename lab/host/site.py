@@ -3,9 +3,7 @@ bridge, each node running its synthesized files and commands under its own init;
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +15,7 @@ from core.paths import PATHS
 from runner.synth import synth
 
 from . import netns
-from .control import holders, kill_all, start_backend
+from .control import holders, start_backend
 from .sandbox import node_argv
 from .state import (
     LAB_DIR,
@@ -32,6 +30,7 @@ from .state import (
     lab_config,
     save_state,
 )
+from .sweep import down as down  # `lab down`: here beside `up`
 
 LAB_NETWORK = ip_network("198.18.0.0/15")
 """The benchmarking range (RFC 2544): the only addresses the lab ever uses or sends to."""
@@ -81,45 +80,6 @@ def up(
     except BaseException:
         down()
         raise
-
-
-def down() -> list[str]:
-    """Remove every namespace, process, link, mount and file the lab made; returns what was removed."""
-    supervised = stop_supervised()
-    namespaces, links = netns.lab_namespaces(), netns.lab_links()
-    for ns in namespaces:
-        kill_all(ns)
-    unmounted = unmount_under(LAB_DIR)
-    netns.remove(namespaces, links)
-    if LAB_DIR.exists():
-        shutil.rmtree(LAB_DIR, ignore_errors=True)
-    return supervised + namespaces + unmounted + links
-
-
-PIDS = LAB_DIR / "pids"
-"""Processes the lab runs in the root namespace (a booted host's supervisor, the apt proxy), each the
-leader of its own process group: `down` kills the group."""
-
-
-def stop_supervised() -> list[str]:
-    stopped = []
-    for pid_file in sorted(PIDS.glob("*.pid")) if PIDS.exists() else []:
-        try:
-            os.killpg(int(pid_file.read_text()), signal.SIGKILL)
-            stopped.append(pid_file.stem)
-        except (ProcessLookupError, ValueError):
-            pass
-        pid_file.unlink()
-    return stopped
-
-
-def unmount_under(directory: Path) -> list[str]:
-    """Every mount below `directory` (a booted host's root), deepest first."""
-    mounts = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()]
-    inside = sorted((m for m in mounts if m.startswith(f"{directory}/")), key=len, reverse=True)
-    for mount in inside:
-        subprocess.run(["umount", "-l", mount], capture_output=True, check=False)
-    return inside
 
 
 def check_addresses(stack: Stack) -> IPv4Interface:

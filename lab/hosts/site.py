@@ -18,8 +18,9 @@ from runner.stackfile import stack_config
 
 from ..host import netns
 from ..host import site as lab_site
-from ..host.site import BRIDGE, PIDS, LabError, around_nodes, check_addresses
+from ..host.site import BRIDGE, LabError, around_nodes, check_addresses
 from ..host.state import LAB_DIR, STATE_FILE, LabState, NodeState, save_state
+from ..host.sweep import PIDS
 from . import apt_proxy
 from .machine import Machine, boot, init_pid
 from .rootfs import cached_root
@@ -49,8 +50,9 @@ class HostsLab:
         """`pulumi up` with `config`: the steps that ran."""
         return self.ssh.up(self.record(config))
 
-    def destroy(self) -> list[Step]:
-        return self.ssh.destroy()
+    def destroy(self, targets: set[str] | None = None) -> list[Step]:
+        """`pulumi destroy` (with `targets`: `--target … --target-dependents`)."""
+        return self.ssh.destroy(targets)
 
     def refresh_pids(self) -> None:
         """After a host rebooted: its PID 1 is another process."""

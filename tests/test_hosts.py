@@ -1,0 +1,206 @@
+"""The ssh target on real hosts: Debian 12 and 13 booted with systemd, reached over SSH, the program's
+recorded registrations carried out as pulumi-command would (runner.ssh_session), through a whole
+lifecycle — first deploy, nothing changed, a collector added under traffic, a node added, a node
+removed, destroy — each step checked on the hosts."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from core.paths import PATHS
+from lab.drill.report import TrialReport
+from lab.drill.scenario import Context, Scenario
+from lab.drill.trial import Settings, run_trial
+from lab.host.control import holders, node_sh
+from lab.host.netns import netns_run
+from lab.host.site import down, wait_settled
+from lab.host.state import LAB_DIR, LabState, NodeState
+from lab.hosts import site
+from lab.hosts.site import HostsLab
+from runner.ssh_calls import Step
+from runner.stackfile import stack_config
+
+pytestmark = pytest.mark.hosts
+
+SUITES = ["bookworm", "trixie"]
+UNITS = ["keepalived", "nginx", PATHS.health_unit_name, PATHS.watch_unit_name, PATHS.loopback_unit_name]
+WATCH_S = 3.0
+"""Long enough for a node still running VRRP to claim a VIP (3 adverts + skew, ~0.1 s) many times."""
+ARP_WATCH_S = 15.0
+
+
+@pytest.fixture(params=SUITES)
+def hosts(request: pytest.FixtureRequest) -> Iterator[HostsLab]:
+    down()
+    lab = site.up("hosts", request.param, exporters=4)
+    try:
+        yield lab
+    finally:
+        down()
+
+
+def test_a_whole_lifecycle_on_booted_hosts_over_ssh(hosts: HostsLab) -> None:
+    untouched = {n.name: ours_on(n) for n in hosts.state.nodes}
+    assert all(not left for left in untouched.values()), untouched
+    first_deploy(hosts)
+    assert hosts.up(two_nodes(collectors=2)) == [], "a second deploy with nothing changed ran steps"
+    collector_added(hosts)
+    node_added(hosts)
+    node_removed(hosts, "lb2")
+    destroyed(hosts)
+
+
+def first_deploy(lab: HostsLab) -> None:
+    steps = lab.up(two_nodes(collectors=2))
+    assert [n for n in ran(steps) if n.endswith("-apply")] == ["create lb2-apply", "create lb1-apply"]
+    assert wait_settled(lab.state) == {"198.18.0.100": ["lb1"], "198.18.0.101": ["lb2"]}
+    for name in ("lb1", "lb2"):
+        assert units(lab.state.node(name)) == {unit: "active enabled" for unit in UNITS}
+
+
+def collector_added(lab: HostsLab) -> None:
+    """Under traffic: nothing lost, only changed uploads and the activations ran, backups first."""
+    steps: list[Step] = []
+
+    def deploy(ctx: Context) -> None:
+        ctx.mark("pulumi up")
+        steps.extend(lab.up(two_nodes(collectors=3)))
+
+    rollout = Scenario(
+        "collector-added",
+        "a collector added to every pool and rolled out over SSH",
+        act=deploy,
+        restore=lambda ctx: None,
+        zero_loss=True,
+        vip_ends_on="the victim",
+        collector="pool",  # exporters may move to the new collector: that is the change
+        duration_s=25,
+    )
+    report = trial(lab.state, rollout)
+    assert steps and all(s.resource.type.endswith("CopyToRemote") or s.resource.name.endswith("-apply") for s in steps)
+    assert [n for n in ran(steps) if n.endswith("-apply")] == ["replace lb2-apply", "replace lb1-apply"]
+    assert report.sent > 0 and report.lost == 0, report.checks
+    assert all(report.checks.values()), report.checks
+
+
+def node_added(lab: HostsLab) -> None:
+    steps = lab.up(stack_config("hosts"))
+    assert "create lb3-install" in ran(steps)
+    assert wait_settled(lab.state) == {"198.18.0.100": ["lb1"], "198.18.0.101": ["lb2"]}
+    assert units(lab.state.node("lb3")) == {unit: "active enabled" for unit in UNITS}
+    peers = node_sh(lab.state.node("lb1"), f"grep -c 198.18.0.13 {PATHS.keepalived_conf}").stdout.strip()
+    assert peers not in ("", "0"), "lb1 does not list the new node as a VRRP peer"
+
+
+def node_removed(lab: HostsLab, leaving: str) -> None:
+    """As the README says: `pulumi destroy --target <node's staging> --target-dependents`, then the
+    node out of the stack and `pulumi up`. It never holds or answers for a VIP again."""
+    node = lab.state.node(leaving)
+    staging = next(urn for urn, r in lab.ssh.state.items() if r.name == f"{leaving}-staging")
+    steps = lab.destroy({staging})
+    probe = arp_probe(lab.state, seconds=ARP_WATCH_S)  # from its teardown on, through the next deploy
+    remaining = without(stack_config("hosts"), leaving)
+    lab.up(remaining)
+    watch_holders(lab.state, leaving, WATCH_S)
+    answers = probe_answers(probe)
+    assert mac_of(node) not in answers, f"{leaving} answered ARP for a VIP after its teardown: {answers}"
+    assert not ours_on(node), ours_on(node)
+    assert units(node) == GONE
+    assert f"delete {leaving}-staging" in ran(steps)
+
+
+def destroyed(lab: HostsLab) -> None:
+    steps = lab.destroy()
+    assert {s.verb for s in steps} == {"delete"}
+    for node in lab.state.nodes:
+        assert not ours_on(node), f"{node.name} keeps {ours_on(node)}"
+        assert units(node) == GONE
+    assert all(not nodes for nodes in holders(lab.state).values()), holders(lab.state)
+
+
+def two_nodes(collectors: int) -> dict[str, Any]:
+    config = without(stack_config("hosts"), "lb3")
+    for pool in config["pools"]:
+        pool["backends"] = pool["backends"][:collectors]
+    return config
+
+
+def without(config: dict[str, Any], leaving: str) -> dict[str, Any]:
+    """The stack with `leaving` out of it; the VIPs it preferred preferred by the first node left."""
+    config = copy.deepcopy(config)
+    config["nodes"] = [n for n in config["nodes"] if n["name"] != leaving]
+    for vip in config["vips"]:
+        if vip["preferred"] == leaving:
+            vip["preferred"] = config["nodes"][-1]["name"]
+    return config
+
+
+def ran(steps: list[Step]) -> list[str]:
+    return [f"{s.verb} {s.resource.name}" for s in steps if s.operation is not None]
+
+
+def units(node: NodeState) -> dict[str, str]:
+    """Unit → "active enabled", "inactive disabled", "inactive absent" (no such unit), as systemd says
+    (Debian 12's is-enabled prints nothing for a unit that does not exist, Debian 13's "not-found")."""
+    line = 'echo "$(systemctl is-active {0}) $(systemctl is-enabled {0} 2>/dev/null || true)"'
+    said = node_sh(node, "; ".join(line.format(unit) for unit in UNITS)).stdout.splitlines()
+    states = [[*state.split(), "absent"][:2] for state in said]
+    return {
+        unit: f"{active} {'absent' if enabled == 'not-found' else enabled}"
+        for unit, (active, enabled) in zip(UNITS, states, strict=True)
+    }
+
+
+GONE = {unit: "inactive disabled" if unit in ("keepalived", "nginx") else "inactive absent" for unit in UNITS}
+"""After a node's teardown: the distribution's daemons stopped and disabled, our units gone."""
+
+
+def ours_on(node: NodeState) -> list[str]:
+    """Everything of ours on the host: files, VIPs, the nftables table, our units' drop-ins."""
+    vips = ["198.18.0.100", "198.18.0.101"]
+    script = (
+        "find / -xdev \\( -name '*ha-udp-lb*' -o -name '*ha_udp_lb*' \\) -not -path '/proc/*' 2>/dev/null; "
+        f"ip -o addr | grep -E ' ({'|'.join(vips)})/' ; "
+        f"nft list tables 2>/dev/null | grep {PATHS.kernel_table}; "
+        "dpkg --verify nginx-common keepalived 2>/dev/null"
+    )
+    return node_sh(node, script).stdout.split("\n")[:-1]
+
+
+def watch_holders(state: LabState, leaving: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        held = holders(state)
+        assert all(len(nodes) == 1 and leaving not in nodes for nodes in held.values()), held
+        time.sleep(0.02)
+
+
+def trial(state: LabState, scenario: Scenario) -> TrialReport:
+    report, _picture = run_trial(state, scenario, 1, Settings(rate=100), LAB_DIR / "sent" / scenario.name)
+    return report
+
+
+def arp_probe(state: LabState, seconds: float) -> subprocess.Popen[str]:
+    exporter = state.exporters[0]
+    out = LAB_DIR / "arp.json"
+    argv = [sys.executable, "-m", "lab.agents.arp_probe", "eth0", exporter.address, str(seconds), "20", str(out)]
+    return subprocess.Popen(["ip", "netns", "exec", exporter.netns, *argv, *(v.address for v in state.vips)], text=True)
+
+
+def probe_answers(probe: subprocess.Popen[str]) -> set[str]:
+    probe.wait(timeout=60)
+    rounds = json.loads((LAB_DIR / "arp.json").read_text())["rounds"]
+    return {mac for r in rounds for macs in r["answers"].values() for mac in macs}
+
+
+def mac_of(node: NodeState) -> str:
+    out = netns_run(node.netns, "cat", f"/sys/class/net/{node.interface}/address").stdout
+    return out.strip()
