@@ -52,6 +52,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     from .docker.cli import add_commands as add_docker_commands
+    from .hosts.cli import add_commands as add_hosts_commands
 
     parser = argparse.ArgumentParser(prog="ha-udp-lb", description=__doc__)
     groups = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -70,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = verbs.add_parser("demo", help="up the dev stack, drill one failover, print the result, down")
     demo.set_defaults(run=_demo)
     add_docker_commands(groups)
+    add_hosts_commands(groups)
     return parser
 
 

@@ -24,6 +24,8 @@ from lab.host.netns import netns_run
 from lab.host.site import down, wait_settled
 from lab.host.state import LAB_DIR, LabState, NodeState
 from lab.hosts import site
+from lab.hosts.cli import COLLECTOR_EXPORTERS
+from lab.hosts.scenarios import HOST_SCENARIOS
 from lab.hosts.site import HostsLab
 from runner.ssh_calls import Step
 from runner.stackfile import stack_config
@@ -56,6 +58,26 @@ def test_a_whole_lifecycle_on_booted_hosts_over_ssh(hosts: HostsLab) -> None:
     node_added(hosts)
     node_removed(hosts, "lb2")
     destroyed(hosts)
+
+
+CI_DRILLS = ["nginx-kill", "keepalived-kill", "agent-kill", "reboot", "link-cut", "collector-kill"]
+"""One trial each in `make test`; 20 each in bench/hosts.sh."""
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_drills_on_booted_hosts_under_systemd(suite: str) -> None:
+    down()
+    lab = site.up("hosts", suite, exporters=COLLECTOR_EXPORTERS)
+    try:
+        lab.up()
+        wait_settled(lab.state)
+        failed: dict[str, object] = {}
+        for name in CI_DRILLS:
+            report = trial(lab.state, HOST_SCENARIOS[name])
+            failed |= {f"{name}: {check}": report.observations for check in report.failed}
+        assert not failed, failed
+    finally:
+        down()
 
 
 def first_deploy(lab: HostsLab) -> None:

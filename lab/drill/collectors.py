@@ -34,6 +34,13 @@ def wait_for(state: LabState, address: str, up: bool, nodes: list[NodeState] | N
     raise ScenarioError(f"collector {address} not judged {'up' if up else 'down'} within {SETTLE_TIMEOUT_S} s")
 
 
+def _all_judged_up(ctx: Context) -> None:
+    """Before a collector is lost: every node judges every collector of the pool up (after a drill that
+    cut a node off, its agent holds them down a while; losing one then would prove nothing)."""
+    for address, _port in ctx.state.pools[0].backends:
+        wait_for(ctx.state, address, up=True)
+
+
 def _kill(ctx: Context) -> None:
     backend = lost_collector(ctx.state)
     ctx.observations["lost_backend"] = backend.address
@@ -91,6 +98,7 @@ COLLECTOR_SCENARIOS = (
     Scenario(
         "collector-kill",
         "the first pool's first collector killed (its host answers ICMP port unreachable)",
+        prepare=_all_judged_up,
         act=_kill,
         restore=_revive,
         vip_ends_on="the victim",
@@ -101,6 +109,7 @@ COLLECTOR_SCENARIOS = (
     Scenario(
         "collector-host-down",
         "the first pool's first collector's host gone (its link down: no ICMP at all)",
+        prepare=_all_judged_up,
         act=_host_down,
         restore=_host_back,
         vip_ends_on="the victim",
@@ -111,6 +120,7 @@ COLLECTOR_SCENARIOS = (
     Scenario(
         "collector-partition",
         "only the master loses its path to the first pool's first collector (the others still reach it)",
+        prepare=_all_judged_up,
         act=_partition,
         restore=_heal,
         vip_ends_on="the victim",
