@@ -55,7 +55,28 @@ def condense(report: DrillReport) -> dict[str, object]:
         }
     if "arp_samples" in trials[0].observations:
         summary["arp"] = _arp(trials)
+    timings = _timings(trials)
+    if timings:
+        summary["timings_ms"] = timings
+    holding = [int(str(t.observations[HOLDERS])) for t in trials if HOLDERS in t.observations]
+    if holding:
+        summary["most_holders_at_once"] = max(holding)
     return summary
+
+
+HOLDERS = "most holders of the VIP at once"
+HOST_RUNS = {"hosts-bookworm": "Debian 12", "hosts-trixie": "Debian 13"}
+
+
+def _timings(trials: list[TrialReport]) -> dict[str, dict[str, float]]:
+    """Each moment a scenario noted ("… (ms)" after its event): p50, p95 and max over the trials."""
+    keys = sorted({key for t in trials for key in t.observations if key.endswith(" (ms)")})
+    result = {}
+    for key in keys:
+        values = sorted(float(str(t.observations[key])) for t in trials if key in t.observations)
+        p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+        result[key.removesuffix(" (ms)")] = {"p50": values[len(values) // 2], "p95": p95, "max": values[-1]}
+    return result
 
 
 def _arp(trials: list[TrialReport]) -> dict[str, float]:
@@ -154,6 +175,25 @@ def docker_arp_table() -> None:
         )
 
 
+def hosts_table() -> None:
+    rows = [(label, d) for run, label in HOST_RUNS.items() for d in _drills(run)]
+    if not rows:
+        return
+    print(
+        "\n| host | scenario | trials | blackout p50 / p95 / max (ms) | lost / sent | "
+        "moments after the event, p50 / p95 / max (ms) | most VIP holders at once | checks |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for label, d in rows:
+        timings = d.get("timings_ms", {})
+        assert isinstance(timings, dict)
+        moments = "; ".join(f"{name}: {_triple(values)}" for name, values in timings.items()) or "-"
+        print(
+            f"| {label} | {d['scenario']} | {d['trials']} | {_triple(d['blackout_ms'])} | {d['lost']} / {d['sent']} | "
+            f"{moments} | {d.get('most_holders_at_once', '-')} | {_checks(d)} |"
+        )
+
+
 def extras() -> None:
     saturation, load = SUMMARIES / "saturation.json", SUMMARIES / "probe-load.json"
     if load.exists():
@@ -173,6 +213,7 @@ def main() -> None:
     drills_table()
     collectors_table()
     docker_arp_table()
+    hosts_table()
     extras()
 
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from . import netns
@@ -21,6 +22,7 @@ def down() -> list[str]:
     for ns in namespaces:
         kill_all(ns)
     unmounted = unmount_under(LAB_DIR)
+    remove_cgroups()
     netns.remove(namespaces, links)
     if LAB_DIR.exists():
         shutil.rmtree(LAB_DIR, ignore_errors=True)
@@ -51,3 +53,22 @@ def unmount_under(directory: Path) -> list[str]:
     for mount in inside:
         subprocess.run(["umount", "-l", mount], capture_output=True, check=False)
     return inside
+
+
+def remove_cgroups(timeout: float = 10) -> list[str]:
+    """The cgroups a booted host ran in (lab.hosts.machine.own_cgroups), deepest first, once the killed
+    processes in them have exited (a cgroup with a process left in it cannot go). Returns what stayed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = []
+        for root in (Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup/systemd"), Path("/sys/fs/cgroup")):
+            for group in sorted(root.glob(f"{netns.PREFIX}-*")) if root.is_dir() else []:
+                directories = [d for d in group.rglob("*") if d.is_dir()]
+                for directory in sorted([*directories, group], key=lambda d: -len(d.parts)):
+                    try:
+                        directory.rmdir()
+                    except OSError:
+                        left.append(str(directory))
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)

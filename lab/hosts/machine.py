@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..host.netns import ip
+from ..host.netns import PREFIX, ip
 
 BOOT_TIMEOUT_S = 60
 REBOOT_EXIT = 133
@@ -63,7 +63,10 @@ def boot(machine: Machine, lower: Path, public_key: str, apt_proxy: str, pid_fil
         f"--bind={machine.scratch}",
         f"--directory={machine.root}",
     ]
-    loop = f"while :; do {shlex.join(nspawn)}; [ $? -eq {REBOOT_EXIT} ] || exit; done"
+    # Each host in cgroups of its own: nspawn puts its payload below the cgroup it starts in, and hosts
+    # that shared one would each see (and kill, and wait for) the others' units' processes.
+    enter = "".join(f"echo $$ > {shlex.quote(str(group))}/cgroup.procs; " for group in own_cgroups(machine.name))
+    loop = f"{enter}while :; do {shlex.join(nspawn)}; [ $? -eq {REBOOT_EXIT} ] || exit; done"
     with machine.console.open("ab") as console:
         supervisor = subprocess.Popen(
             ["sh", "-c", loop],
@@ -71,12 +74,34 @@ def boot(machine: Machine, lower: Path, public_key: str, apt_proxy: str, pid_fil
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            # /proc/sys/net writable: the program sets its sysctls there, as on any host.
-            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "SYSTEMD_NSPAWN_API_VFS_WRITABLE": "network"},
+            env={
+                "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+                # /proc/sys/net writable: the program sets its sysctls there, as on any host.
+                "SYSTEMD_NSPAWN_API_VFS_WRITABLE": "network",
+                # cgroup v2 inside, whatever this machine runs: Debian 13's systemd no longer supports v1,
+                # and on this machine's hybrid layout it never hears that a killed unit's cgroup emptied,
+                # so it neither finishes stopping it nor restarts it.
+                "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY": "1",
+            },
         )
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.write_text(f"{supervisor.pid}\n")
     return wait_running(machine)
+
+
+CGROUP_ROOTS = (Path("/sys/fs/cgroup/unified"), Path("/sys/fs/cgroup/systemd"), Path("/sys/fs/cgroup"))
+"""Where a host's own cgroups go: the cgroup v2 hierarchy (hybrid or unified layout) and systemd's
+named v1 hierarchy, where they exist."""
+
+
+def own_cgroups(name: str) -> list[Path]:
+    roots = [root for root in CGROUP_ROOTS if (root / "cgroup.procs").exists()]
+    unified = [root for root in roots if (root / "cgroup.controllers").exists()][:1]
+    named = [root for root in roots if root.name == "systemd"]
+    groups = [root / f"{PREFIX}-{name}" for root in unified + named]
+    for group in groups:
+        group.mkdir(exist_ok=True)
+    return groups
 
 
 def wait_running(machine: Machine, timeout: float = BOOT_TIMEOUT_S) -> int:
