@@ -20,7 +20,12 @@ from .state import BackendState, LabState, NodeState
 
 def node_sh(node: NodeState, command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """`command` inside the node (its network, mount and PID namespaces): what ssh to a host would run."""
-    argv = ["nsenter", "-t", str(node.init_pid), "-m", "-p", "-n", "--", "sh", "-c", command]
+    return sh_in(node.init_pid, command, timeout)
+
+
+def sh_in(init_pid: int, command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """`command` in the namespaces of the process `init_pid` (a node's or a booted host's PID 1)."""
+    argv = ["nsenter", "-t", str(init_pid), "-m", "-p", "-n", "--", "sh", "-c", command]
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
 
 

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..host.control import sh_in
 from ..host.netns import PREFIX, ip
 
 BOOT_TIMEOUT_S = 60
@@ -112,7 +113,10 @@ def wait_running(machine: Machine, timeout: float = BOOT_TIMEOUT_S) -> int:
         pid = init_pid(machine.netns)
         if pid:
             probe = "systemctl is-system-running; ss -Hltn 'sport = :22' | wc -l"
-            said = in_host(pid, probe, timeout=10).stdout
+            try:
+                said = sh_in(pid, probe, timeout=10).stdout
+            except subprocess.TimeoutExpired:
+                continue
             state, _, listening = said.partition("\n")
             if state in ("running", "degraded") and listening.strip() not in ("", "0"):
                 return pid
@@ -131,14 +135,6 @@ def init_pid(netns: str) -> int | None:
         if nspid[-1:] == ["1"] and len(nspid) > 1:
             return int(pid)
     return None
-
-
-def in_host(pid: int, command: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    argv = ["nsenter", "-t", str(pid), "-m", "-u", "-i", "-n", "-p", "--", "sh", "-c", command]
-    try:
-        return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as slow:
-        return subprocess.CompletedProcess(argv, 124, str(slow.stdout or ""), "timed out")
 
 
 def _provision(machine: Machine, public_key: str, apt_proxy: str) -> None:
