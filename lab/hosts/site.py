@@ -22,7 +22,7 @@ from ..host.site import BRIDGE, LabError, around_nodes, check_addresses
 from ..host.state import LAB_DIR, STATE_FILE, LabState, NodeState, save_state
 from ..host.sweep import PIDS
 from . import apt_proxy
-from .machine import Machine, boot, init_pid
+from .machine import Machine, boot
 from .rootfs import cached_root
 
 MGMT_BRIDGE = f"{netns.PREFIX}-mgmt"
@@ -53,11 +53,6 @@ class HostsLab:
     def destroy(self, targets: set[str] | None = None) -> list[Step]:
         """`pulumi destroy` (with `targets`: `--target … --target-dependents`)."""
         return self.ssh.destroy(targets)
-
-    def refresh_pids(self) -> None:
-        """After a host rebooted: its PID 1 is another process."""
-        for node in self.state.nodes:
-            node.init_pid = init_pid(node.netns) or node.init_pid
 
 
 def up(stack_name: str, suite: str, exporters: int = 4) -> HostsLab:
