@@ -22,19 +22,10 @@ from lab.host.control import holders
 from lab.host.site import down, wait_settled
 from lab.host.state import LabState
 from lab.hosts import site
-from lab.hosts.site import HostsLab
+from lab.hosts.site import HostsLab, without_node
 from runner.stackfile import stack_config
 
 LEAVING = "lb2"
-
-
-def without(leaving: str) -> dict[str, Any]:
-    config = stack_config("hosts")
-    config["nodes"] = [n for n in config["nodes"] if n["name"] != leaving]
-    for vip in config["vips"]:
-        if vip["preferred"] == leaving:
-            vip["preferred"] = config["nodes"][-1]["name"]
-    return config
 
 
 def split_ms(state: LabState, work: Any) -> float:
@@ -66,7 +57,7 @@ def trial(lab: HostsLab, one_step: bool) -> float:
         if not one_step:
             staging = next(urn for urn, r in lab.ssh.state.items() if r.name == f"{LEAVING}-staging")
             lab.destroy({staging})
-        lab.up(without(LEAVING))
+        lab.up(without_node(stack_config("hosts"), LEAVING))
 
     return round(split_ms(lab.state, drop), 1)
 

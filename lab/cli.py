@@ -15,12 +15,12 @@ from core.errors import ConfigError
 from runner.stackfile import StackNotFound
 from runner.synth import OutputNotOurs
 
+from .drill.trial import COLLECTOR_EXPORTERS
 from .host.collectors import KINDS
 from .host.state import LabNotUp
 from .options import add_overrides, overrides
 
 DEMO_SCENARIO = "link-cut"
-COLLECTOR_EXPORTERS = 120
 
 
 def main(argv: list[str] | None = None) -> int:

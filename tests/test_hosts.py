@@ -5,7 +5,6 @@ removed, destroy — each step checked on the hosts."""
 
 from __future__ import annotations
 
-import copy
 import json
 import subprocess
 import sys
@@ -18,15 +17,14 @@ import pytest
 from core.paths import PATHS
 from lab.drill.report import TrialReport
 from lab.drill.scenario import Context, Scenario
-from lab.drill.trial import Settings, run_trial
+from lab.drill.trial import COLLECTOR_EXPORTERS, Settings, run_trial
 from lab.host.control import holders, node_sh
 from lab.host.netns import netns_run
 from lab.host.site import down, wait_settled
 from lab.host.state import LAB_DIR, LabState, NodeState
 from lab.hosts import site
-from lab.hosts.cli import COLLECTOR_EXPORTERS
 from lab.hosts.scenarios import HOST_SCENARIOS
-from lab.hosts.site import HostsLab
+from lab.hosts.site import HostsLab, without_node
 from runner.ssh_calls import Step
 from runner.stackfile import stack_config
 
@@ -129,7 +127,7 @@ def node_removed(lab: HostsLab, leaving: str) -> None:
     staging = next(urn for urn, r in lab.ssh.state.items() if r.name == f"{leaving}-staging")
     steps = lab.destroy({staging})
     probe = arp_probe(lab.state, seconds=ARP_WATCH_S)  # from its teardown on, through the next deploy
-    remaining = without(stack_config("hosts"), leaving)
+    remaining = without_node(stack_config("hosts"), leaving)
     lab.up(remaining)
     watch_holders(lab.state, leaving, WATCH_S)
     answers = probe_answers(probe)
@@ -149,19 +147,9 @@ def destroyed(lab: HostsLab) -> None:
 
 
 def two_nodes(collectors: int) -> dict[str, Any]:
-    config = without(stack_config("hosts"), "lb3")
+    config = without_node(stack_config("hosts"), "lb3")
     for pool in config["pools"]:
         pool["backends"] = pool["backends"][:collectors]
-    return config
-
-
-def without(config: dict[str, Any], leaving: str) -> dict[str, Any]:
-    """The stack with `leaving` out of it; the VIPs it preferred preferred by the first node left."""
-    config = copy.deepcopy(config)
-    config["nodes"] = [n for n in config["nodes"] if n["name"] != leaving]
-    for vip in config["vips"]:
-        if vip["preferred"] == leaving:
-            vip["preferred"] = config["nodes"][-1]["name"]
     return config
 
 

@@ -182,6 +182,8 @@ def _loss_after_checks(
 
 MIN_ON_LOST_COLLECTOR = 32
 """Enough exporters on the lost collector that the ICMP rate limit (1/s) cannot be what saves them."""
+COLLECTOR_EXPORTERS = 120
+"""Exporters a lab runs for the collector scenarios: enough that MIN_ON_LOST_COLLECTOR share the lost one."""
 
 
 def _collector_checks(scenario: Scenario, flows: list[FlowResult], moving: set[Flow]) -> dict[str, bool]:

@@ -6,11 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..drill.trial import COLLECTOR_EXPORTERS
 from .rootfs import SUITES
 from .scenarios import HOST_SCENARIOS
-
-COLLECTOR_EXPORTERS = 120
-"""Enough that at least 32 exporters share the collector a collector drill loses."""
 
 
 def add_commands(commands: Any) -> None:

@@ -29,6 +29,11 @@ def main_pid(node: NodeState, unit: str) -> int:
     return int(said or 0)
 
 
+def _restarted(node: NodeState, unit: str, before: int) -> Callable[[], bool]:
+    """Whether systemd runs `unit` again: a main process, and not the one killed."""
+    return lambda: main_pid(node, unit) not in (0, before)
+
+
 def _until(ctx: Context, what: str, predicate: Callable[[], bool], timeout: float = BACK_TIMEOUT_S) -> float:
     """Ms from the trial's event until `predicate` holds (noted as an event and an observation)."""
     deadline = time.monotonic() + timeout
@@ -64,12 +69,7 @@ def _kill_unit(unit: str) -> Callable[[Context], None]:
     def act(ctx: Context) -> None:
         before = main_pid(ctx.victim, unit)
         ctx.sh(ctx.victim, f"pkill -KILL -x {unit}", f"every {unit} process killed (SIGKILL)")
-
-        def restarted() -> bool:
-            now = main_pid(ctx.victim, unit)
-            return now not in (0, before)
-
-        _until(ctx, f"{unit} restarted by systemd", restarted)
+        _until(ctx, f"{unit} restarted by systemd", _restarted(ctx.victim, unit, before))
         _vip_back(ctx)
 
     return act
@@ -81,7 +81,7 @@ def _kill_agent(ctx: Context) -> None:
     before = main_pid(ctx.victim, unit)
     ctx.sh(ctx.victim, f"kill -KILL {before}", "health agent killed (SIGKILL)")
     _until(ctx, "its metrics withdrawn", lambda: not _exists(ctx.victim, PATHS.metrics))
-    _until(ctx, "health agent restarted by systemd", lambda: main_pid(ctx.victim, unit) not in (0, before))
+    _until(ctx, "health agent restarted by systemd", _restarted(ctx.victim, unit, before))
     _until(ctx, "its metrics back", lambda: _exists(ctx.victim, PATHS.metrics))
 
 

@@ -5,6 +5,7 @@ SSH and the apt proxy are; the program deployed to them as `pulumi up` would (ru
 
 from __future__ import annotations
 
+import copy
 import subprocess
 from dataclasses import dataclass, field
 from ipaddress import ip_interface
@@ -53,6 +54,16 @@ class HostsLab:
     def destroy(self, targets: set[str] | None = None) -> list[Step]:
         """`pulumi destroy` (with `targets`: `--target … --target-dependents`)."""
         return self.ssh.destroy(targets)
+
+
+def without_node(config: dict[str, Any], leaving: str) -> dict[str, Any]:
+    """The stack config with node `leaving` taken out; the VIPs it preferred go to the last node left."""
+    config = copy.deepcopy(config)
+    config["nodes"] = [n for n in config["nodes"] if n["name"] != leaving]
+    for vip in config["vips"]:
+        if vip["preferred"] == leaving:
+            vip["preferred"] = config["nodes"][-1]["name"]
+    return config
 
 
 def up(stack_name: str, suite: str, exporters: int = 4) -> HostsLab:
