@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lab.agents.wire import Probe, Received, Sent, decode_probe, encode_probe
-from lab.drill.analysis import Delivery, analyse, lost_since, per_bucket
+from lab.drill.analysis import Delivery, analyse, lost_since, lost_whole, per_bucket
 
 RATE = 100.0  # one probe per 10 ms
 POOLS = ["netflow", "syslog"]
@@ -41,6 +41,14 @@ def test_a_flow_seen_at_two_collectors_has_moved_in_order() -> None:
     assert traffic.moved == ["exporter 1 → netflow: b → a"]
     assert traffic.flows_kept_collector == 1
     assert traffic.kept_collector_fraction == 0.5
+
+
+def test_a_flow_of_which_nothing_arrived_is_named_as_lost_whole() -> None:
+    # Exporter 2 lost nearly everything, exporter 3 all of it: only 3 is the silent failure.
+    delivered = got("a", 1, 0, range(10)) + got("a", 2, 0, [9])
+    traffic = analyse(sent(1, 0, 10) + sent(2, 0, 10) + sent(3, 1, 10), delivered, POOLS, RATE)
+    assert lost_whole(traffic.flows) == ["exporter 3 → syslog"]
+    assert lost_whole(analyse(sent(1, 0, 10), got("a", 1, 0, range(10)), POOLS, RATE).flows) == []
 
 
 def test_duplicates_are_counted_not_hidden() -> None:

@@ -48,17 +48,22 @@ def lab(request: pytest.FixtureRequest) -> Iterator[LabState]:
 def _senders(state: LabState, work: Path) -> list[subprocess.Popen[bytes]]:
     """Each exporter (one per namespace, so the tools' own sockets carry its address) runs every sender."""
     vip = state.vips[0].address
-    env = f"SNMP_PERSISTENT_DIR={work}"
     gap = 1 / RATE
     processes = []
     for e in state.exporters:
+        # Its own: snmptrap rewrites snmpapp.conf on every run, and senders sharing one read each
+        # other's half-written files (a trap then goes unsent and looks lost in the balancer).
+        persistent = work / f"snmp-{e.index}"
+        persistent.mkdir()
+        env = f"SNMP_PERSISTENT_DIR={persistent}"
         mark = f"e={e.index} seq=$i t=$(date +%s.%N)"
         logger = f'logger -n {vip} -P 514 -d --rfc5424 -t lab "{mark}"'
         trap = (
             f"env {env} snmptrap -m '' -v 2c -c public {vip}:162 '' 1.3.6.1.6.3.1.1.5.1 1.3.6.1.2.1.1.5.0 s \"{mark}\""
         )
         for command in (logger, trap):
-            loop = f"for i in $(seq 1 {MESSAGES}); do {command}; sleep {gap:.3f}; done"
+            # A sender that fails to send fails the test as itself, not as a loss in the balancer.
+            loop = f"for i in $(seq 1 {MESSAGES}); do {command} || exit 1; sleep {gap:.3f}; done"
             processes.append(subprocess.Popen(["ip", "netns", "exec", e.netns, "sh", "-c", loop]))
         flows = ["lab.agents.flow_exporter", e.address, f"{vip}:2055", "9", str(e.index), str(FLOW_PACKETS), "50"]
         processes.append(subprocess.Popen(["ip", "netns", "exec", e.netns, sys.executable, "-m", *flows, str(RATE)]))

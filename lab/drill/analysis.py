@@ -124,6 +124,12 @@ def _longest_run(
     return longest
 
 
+def lost_whole(flows: Iterable[FlowResult]) -> list[str]:
+    """The flows of which no probe reached any collector: an exporter whose data silently never
+    arrives, the worst failure there is."""
+    return [f"exporter {f.exporter} → {f.pool}" for f in flows if f.sent and f.lost == f.sent]
+
+
 def lost_since(sent: Iterable[tuple[int, Sent]], delivered: Iterable[Delivery], since_ns: int) -> int:
     """Probes sent at or after `since_ns` that no collector got."""
     got = {(d.record.exporter, d.record.flow, d.record.seq) for d in delivered}

@@ -63,6 +63,10 @@ class TrialReport:
     """Collector scenarios: per node, from the event to its health agent's verdict on the lost collector."""
     nodes_disagreed_ms: float | None = None
     """Collector scenarios: between the first and the last node's verdict on the lost collector."""
+    lost_whole: list[str] = field(default_factory=list)
+    """Flows of which no probe reached any collector ("exporter N → pool")."""
+    nginx_errors: dict[str, list[str]] = field(default_factory=dict)
+    """Per node, what its nginx wrote to its error log during the trial."""
 
     @property
     def failed(self) -> list[str]:

@@ -15,7 +15,8 @@ from ..agents.wire import Sent, read_received, read_sent
 from ..host.control import daemons, health_view, holders
 from ..host.site import wait_settled
 from ..host.state import ExporterState, LabState, PoolState
-from .analysis import Delivery, Flow, FlowResult, TrialTraffic, analyse, lost_since, per_bucket, rehomed
+from . import error_log
+from .analysis import Delivery, Flow, FlowResult, TrialTraffic, analyse, lost_since, lost_whole, per_bucket, rehomed
 from .report import Event, TrialReport
 from .scenario import Context, Scenario
 from .timeline import BUCKET_MS
@@ -52,6 +53,7 @@ def run_trial(
     ctx = Context(state=state, victim=state.node(state.vips[0].preferred))
     scenario.prepare(ctx)
     offsets = {b.address: _size(b.data / "received.bin") for b in state.backends}
+    logged = error_log.sizes(state)
     sent_dir.mkdir(parents=True, exist_ok=True)
     start_ns = time.monotonic_ns() + int(LEAD_IN_S * 1e9)
     _play(state, scenario, ctx, trial, settings, start_ns, sent_dir)
@@ -59,6 +61,7 @@ def run_trial(
     after = holders(state)
     healthy = {n.name: all(daemons(n).get(name, 0) > 0 for name in ("nginx", "keepalived")) for n in state.nodes}
     events = list(ctx.events)  # putting the lab back is not part of the trial
+    nginx_said = error_log.since(state, logged)
     one_collector = scenario.collector in ("lost", "returns") and events
     verdicts = _verdicts(state, ctx, events[0][0]) if one_collector else {}
     scenario.restore(ctx)
@@ -91,6 +94,8 @@ def run_trial(
         flows=flows,
         rehomed_ms=sorted(ms for ms in moves.values() if ms is not None),
         verdict_ms=verdicts,
+        lost_whole=lost_whole(flows),
+        nginx_errors=nginx_said,
         nodes_disagreed_ms=(
             round(max(verdicts.values()) - min(verdicts.values()), 1) if len(verdicts) == len(state.nodes) else None
         ),
@@ -150,6 +155,7 @@ def judge(
     """What the scenario promises, each with its verdict."""
     vip = state.vips[0].address
     checks = {
+        "no exporter's flow lost whole": not lost_whole(traffic.flows),
         "every VIP on exactly one node": all(len(nodes) == 1 for nodes in after.values()),
         "every VIP holder healthy": all(healthy[n] for nodes in after.values() for n in nodes),
     }
