@@ -92,6 +92,11 @@ class Vrrp(Frozen):
     password: SecretStr | None = None
     """VRRPv2 PASS authentication (8 characters at most, sent in clear). Set it as a secret."""
     preempt: Bool = True
+    preempt_delay: Float = Field(2.0, ge=0, le=1000)
+    """Seconds a higher-priority node that comes back (started, or its link up again) waits as backup
+    before it takes its VIPs back. Its neighbour entries for the collectors went unresolved while it was
+    away, and the kernel retries them only once a second: taking the VIPs at once queued and dropped
+    a second of some exporters' traffic (drill `link-flap`). Ignored with `preempt: false`."""
     garp_master_refresh: Int = Field(60, ge=0, le=3600)
     script_user: str = Field("root", pattern=USER_PATTERN)
 

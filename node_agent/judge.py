@@ -112,9 +112,11 @@ def usable(verdicts: dict[str, Verdict], panic_below: float = 0.0, panicking: bo
     """The backends a pool may send to: the healthy ones; or every one when none is healthy (marking
     them all down would drop everything; a collector that is merely unreachable from here may not be),
     or when fewer than `panic_below` of them are: the pool's panic mode, so that the few healthy ones
-    are not handed everyone's exporters. A pool `panicking` stays so while a collector is returning
-    (answering, in its hold-down): leaving then would move that collector's exporters away and back."""
+    are not handed everyone's exporters. A pool `panicking` (either way) stays so while a collector is
+    returning (answering, in its hold-down): leaving then would move that collector's exporters away
+    and back, and a node whose cable was pulled would hand every exporter to the first collector past
+    its hold-down."""
     healthy = {backend for backend, verdict in verdicts.items() if verdict.up}
     returning = any(verdict.returning for verdict in verdicts.values())
     panic = not healthy or len(healthy) < panic_below * len(verdicts) or (panicking and returning)
-    return Sendable(set(verdicts) if panic else healthy, panic and bool(panic_below))
+    return Sendable(set(verdicts) if panic else healthy, panic)

@@ -118,6 +118,16 @@ def test_a_panicking_pool_waits_for_a_returning_collector_but_a_healthy_one_is_n
     assert usable({"a": UP, "b": UP, "c": DOWN}, panic_below=0.5, panicking=True) == ({"a", "b"}, False)
 
 
+def test_a_pool_that_saw_none_healthy_waits_for_every_returning_collector_even_without_a_threshold() -> None:
+    # A node cut off from every collector sends to all; back, they pass their hold-downs one by one.
+    returning = Verdict(False, 0, "silent", returning=True)
+    first_back = {"a": UP, "b": returning, "c": returning}
+    assert usable({"a": DOWN, "b": DOWN, "c": DOWN}, panic_below=0.0) == ({"a", "b", "c"}, True)
+    assert usable(first_back, panic_below=0.0, panicking=True) == ({"a", "b", "c"}, True)
+    assert usable({"a": UP, "b": UP, "c": UP}, panic_below=0.0, panicking=True) == ({"a", "b", "c"}, False)
+    assert usable(first_back, panic_below=0.0, panicking=False).backends == {"a"}  # never saw none healthy
+
+
 def _return_one_by_one(panic_below: float) -> tuple[float, int]:
     """A pool of three on the kernel plane, all dead, its collectors back one at a time: the largest
     share of the slots any live collector takes (1.0 = its own third) and the most times a slot's

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
+from typing import Any
 
 from core.paths import PATHS
 from runner.synth import synth
 
 from ..host.control import holders, node_sh, set_link, set_vrrp_path
-from ..host.state import LAB_DIR, NodeState, lab_config
+from ..host.state import LAB_DIR, LabState, NodeState, lab_config
 from .collectors import COLLECTOR_SCENARIOS
+from .link_flap import LINK_FLAP
 from .pool_return import POOL_RETURN
 from .scenario import Context, Scenario, ScenarioError
 
@@ -79,22 +82,30 @@ def _cut_vrrp_path(ctx: Context) -> None:
     set_vrrp_path(ctx.state, cut=False)
 
 
+def roll_out(state: LabState, raw: dict[str, Any], run: Callable[[NodeState, str], None]) -> None:
+    """A stack config, synthesized by the program, uploaded to every node and applied (`run` runs the
+    node's commands) in the program's rollout order: lowest priority first, the master touched last."""
+    out = LAB_DIR / "push"
+    stack = synth(state.stack, out, config=raw)
+    for node in sorted(stack.nodes, key=lambda n: n.priority):
+        lab_node = state.node(node.name)
+        shutil.copy(out / "nodes" / node.name / "commands.sh", lab_node.scratch / "commands.sh")
+        upload = f"cp -a {out}/nodes/{node.name}/files/. {PATHS.staging}/"
+        run(lab_node, f"{upload} && {activate(lab_node)}")
+
+
 def push_config(ctx: Context, change: bool) -> None:
-    """A stack change, synthesized by the program, uploaded to every node and applied in the program's
-    rollout order (lowest priority first, so the master is touched last)."""
+    """A stack change rolled out as `pulumi up` would, or the lab's own config put back."""
     raw = lab_config(ctx.state.stack, ctx.state.overrides)
     if change:
         # Every node's nginx and keepalived configuration changes; datagrams must not notice.
         raw["pools"][0]["sessionTimeout"] = int(raw["pools"][0].get("sessionTimeout", 60)) + 1
         raw.setdefault("vrrp", {})["garpMasterRefresh"] = 61
-    out = LAB_DIR / "push"
-    stack = synth(ctx.state.stack, out, config=raw)
-    for node in sorted(stack.nodes, key=lambda n: n.priority):
-        lab_node = ctx.state.node(node.name)
-        shutil.copy(out / "nodes" / node.name / "commands.sh", lab_node.scratch / "commands.sh")
-        upload = f"cp -a {out}/nodes/{node.name}/files/. {PATHS.staging}/"
-        label = f"config pushed to {node.name}" if change else f"config restored on {node.name}"
-        ctx.sh(lab_node, f"{upload} && {activate(lab_node)}", label)
+
+    def run(node: NodeState, commands: str) -> None:
+        ctx.sh(node, commands, f"config pushed to {node.name}" if change else f"config restored on {node.name}")
+
+    roll_out(ctx.state, raw, run)
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -164,6 +175,7 @@ SCENARIOS: dict[str, Scenario] = {
             # Which of the two masters stands down is VRRP's business; that exactly one does is ours.
             vip_ends_on="any node",
         ),
+        LINK_FLAP,
         *COLLECTOR_SCENARIOS,
         POOL_RETURN,
     )

@@ -1,5 +1,5 @@
 """Acting on a running lab: run a command on a node as its own init would, see who holds each VIP,
-pull a cable, cut the VRRP path, stop and start a backend."""
+pull a cable, cut the VRRP path or lose some of it, stop and start a backend."""
 
 from __future__ import annotations
 
@@ -90,6 +90,23 @@ def set_vrrp_path(state: LabState, cut: bool) -> None:
     is VRRP."""
     for node in state.nodes:
         subprocess.run(["bridge", "link", "set", "dev", node.link, "isolated", "on" if cut else "off"], check=True)
+
+
+LOSS_TABLE = "hulb_vrrp_loss"
+
+
+def set_vrrp_loss(state: LabState, percent: float) -> None:
+    """Every node drops that share of the VRRP adverts it receives, each at random (nftables' numgen:
+    this kernel has no netem); 0 removes the rule. The nodes' own tables are left alone."""
+    for node in state.nodes:
+        netns_run(node.netns, "nft", "delete", "table", "inet", LOSS_TABLE, check=False)
+        if percent:
+            per_million = round(percent * 10_000)
+            rules = (
+                f"table inet {LOSS_TABLE} {{ chain input {{ type filter hook input priority -300; "
+                f"ip protocol vrrp numgen random mod 1000000 < {per_million} drop; }} }}"
+            )
+            netns_run(node.netns, "nft", rules)
 
 
 def stop_backend(backend: BackendState) -> None:

@@ -159,7 +159,7 @@ HOST_SCENARIOS: dict[str, Scenario] = {
             restore=_booted,
             vip_ends_on="the victim",
             zero_loss_from=VIP_BACK,
-            # A booted host here is back in about 7 s (its keepalived preempts as soon as it runs).
+            # A booted host here is back in about 7 s, and takes its VIP back after vrrp.preemptDelay.
             duration_s=15.0,
         ),
         LAB_SCENARIOS["link-cut"],
