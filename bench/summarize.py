@@ -29,6 +29,7 @@ COLLECTOR_RUNS = {
     "collectors-none": "nginx, source none",
     "collectors-transparent": "nginx, source transparent",
     "kernel": "kernel plane",
+    "whole-flows": "nginx, source transparent (issue 19's 200 trials)",
 }
 
 
@@ -43,6 +44,7 @@ def condense(report: DrillReport) -> dict[str, object]:
         "sent": report.sent,
         "kept_collector_pct_worst": min(t.kept_collector_pct for t in trials),
         "failed_checks": sorted({check for t in trials for check in t.failed}),
+        "flows_lost_whole": sum(len(t.lost_whole) for t in trials),
     }
     if report.rehomed_ms is not None or report.scenario.startswith("collector-"):
         r = report.rehomed_ms
@@ -141,9 +143,9 @@ def drills_table() -> None:
 def collectors_table() -> None:
     print(
         "\n| data plane | scenario | trials | exporters on it (min) | re-homed p50 / p95 / max (ms) | "
-        "nodes disagreed max (ms) | lost by other exporters | checks |"
+        "nodes disagreed max (ms) | lost by other exporters | flows lost whole | checks |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for run, label in COLLECTOR_RUNS.items():
         for d in _drills(run, "collector-*.json"):
             c = d["collector"]
@@ -152,7 +154,8 @@ def collectors_table() -> None:
             disagreed = c["nodes_disagreed_ms_max"]
             print(
                 f"| {label} | {d['scenario']} | {d['trials']} | {c['exporters_on_it_min']} | {timing} | "
-                f"{'n/a' if disagreed is None else disagreed} | {c['lost_by_others']} | {_checks(d)} |"
+                f"{'n/a' if disagreed is None else disagreed} | {c['lost_by_others']} | "
+                f"{d.get('flows_lost_whole', 'not counted')} | {_checks(d)} |"
             )
 
 
@@ -194,6 +197,25 @@ def hosts_table() -> None:
         )
 
 
+def vrrp_loss_table() -> None:
+    """bench/vrrp_loss.py's table: spurious masters under advert loss, idle and saturated, and the link cut."""
+    path = SUMMARIES / "vrrp-loss.json"
+    if not path.exists():
+        return
+    rows = json.loads(path.read_text())["rows"]
+    losses = sorted({c["loss_pct"] for row in rows for c in row["cells"]})
+    seconds = max(c["seconds"] for row in rows for c in row["cells"])
+    head = " | ".join(f"{loss:g} % lost: idle / saturated" for loss in losses)
+    print(f"\n| advert interval | {head} | link cut p50 / p95 / max (ms): idle; saturated |")
+    print("|---|" + "---|" * len(losses) + "---|")
+    for row in rows:
+        cells = {(c["loss_pct"], c["saturated"]): c["spurious_masters"] for c in row["cells"]}
+        moves = " | ".join(f"{cells.get((loss, False), '-')} / {cells.get((loss, True), '-')}" for loss in losses)
+        cuts = "; ".join(_triple(c["blackout_ms"]) if "blackout_ms" in c else c["error"] for c in row["link_cut"])
+        print(f"| {row['advert_interval_s'] * 1000:.0f} ms | {moves} | {cuts or '-'} |")
+    print(f"\nSpurious masters: times any node became master while nothing failed, in {seconds:.0f} s per cell.")
+
+
 def extras() -> None:
     saturation, load = SUMMARIES / "saturation.json", SUMMARIES / "probe-load.json"
     if load.exists():
@@ -214,6 +236,7 @@ def main() -> None:
     collectors_table()
     docker_arp_table()
     hosts_table()
+    vrrp_loss_table()
     extras()
 
 

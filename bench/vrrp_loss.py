@@ -6,9 +6,10 @@ how often does a node become master when nothing failed (keepalived's own count,
 And at each interval and load, what does a real link cut cost (the link-cut drill)?
 
 Usage (root, no lab up):
-    venv/bin/python bench/vrrp_loss.py [SECONDS_PER_CELL] [LINK_CUT_TRIALS] [INTERVALS] [LOSSES]
+    venv/bin/python bench/vrrp_loss.py [SECONDS_PER_CELL] [LINK_CUT_TRIALS] [INTERVALS] [LOSSES] [LOADS]
         > bench/summaries/vrrp-loss.json
-INTERVALS and LOSSES are comma-separated (default 0.01,0.02,0.03,0.05 and 0,1,5,10)."""
+INTERVALS and LOSSES are comma-separated (default 0.01,0.02,0.03,0.05 and 0,1,5,10); LOADS is idle,saturated
+(the default), idle or saturated."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -100,19 +101,24 @@ def cell(state: LabState, loss: float, load: bool, seconds: float) -> dict[str, 
     finally:
         set_vrrp_loss(state, 0)
     moves = masters(state) - before
-    return {"loss_pct": loss, "saturated": load, "seconds": seconds, "spurious_masters": moves,
-            "per_hour": round(moves * 3600 / seconds, 1)}
+    return {
+        "loss_pct": loss,
+        "saturated": load,
+        "seconds": seconds,
+        "spurious_masters": moves,
+        "per_hour": round(moves * 3600 / seconds, 1),
+    }
 
 
 def link_cut(state: LabState, load: bool, trials: int, interval: float) -> dict[str, Any]:
     out = REPO / "bench" / "raw" / "vrrp-loss" / f"{interval:g}-{'saturated' if load else 'idle'}"
-    with saturated(load, trials * 30):
+    # The drill prints a line per trial; this script's stdout is its JSON alone.
+    with saturated(load, trials * 30), redirect_stdout(sys.stderr):
         try:
             report = run(state, SCENARIOS["link-cut"], trials, Settings(duration_s=3.0), out)
         except ScenarioError as failed:
             return {"saturated": load, "error": str(failed)}
-    return {"saturated": load, "trials": trials, "blackout_ms": report.blackout_ms.__dict__,
-            "passed": report.passed}
+    return {"saturated": load, "trials": trials, "blackout_ms": report.blackout_ms.__dict__, "passed": report.passed}
 
 
 def main() -> None:
@@ -120,6 +126,7 @@ def main() -> None:
     trials = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     intervals = [float(i) for i in (sys.argv[3] if len(sys.argv) > 3 else "0.01,0.02,0.03,0.05").split(",")]
     losses = [float(p) for p in (sys.argv[4] if len(sys.argv) > 4 else "0,1,5,10").split(",")]
+    loads = [load == "saturated" for load in (sys.argv[5] if len(sys.argv) > 5 else "idle,saturated").split(",")]
     down()
     state = up(STACK, exporters=4)
     rows = []
@@ -128,8 +135,8 @@ def main() -> None:
             raw = lab_config(STACK, state.overrides)
             raw.setdefault("vrrp", {})["advertInterval"] = interval
             roll_out(state, raw, lambda node, commands: _must(node_sh(node, commands)))
-            cuts = [link_cut(state, load, trials, interval) for load in (False, True)] if trials else []
-            cells = [cell(state, loss, load, seconds) for load in (False, True) for loss in losses]
+            cuts = [link_cut(state, load, trials, interval) for load in loads] if trials else []
+            cells = [cell(state, loss, load, seconds) for load in loads for loss in losses]
             row = {"advert_interval_s": interval, "cells": cells, "link_cut": cuts}
             print(json.dumps(row), file=sys.stderr, flush=True)
             rows.append(row)

@@ -86,17 +86,14 @@ class Vip(Frozen):
 
 class Vrrp(Frozen):
     version: Literal[2, 3] = 3
-    advert_interval: Float = Field(0.05, gt=0)
-    """Seconds between adverts. A silent master is declared dead after 3 adverts plus skew."""
+    advert_interval: Float = Field(0.02, gt=0)
+    """Seconds between adverts; a silent master is dead after 3 of them plus skew (why 0.02: the template)."""
     unicast: Bool = True
     password: SecretStr | None = None
     """VRRPv2 PASS authentication (8 characters at most, sent in clear). Set it as a secret."""
     preempt: Bool = True
     preempt_delay: Float = Field(2.0, ge=0, le=1000)
-    """Seconds a higher-priority node that comes back (started, or its link up again) waits as backup
-    before it takes its VIPs back. Its neighbour entries for the collectors went unresolved while it was
-    away, and the kernel retries them only once a second: taking the VIPs at once queued and dropped
-    a second of some exporters' traffic (drill `link-flap`). Ignored with `preempt: false`."""
+    """Seconds a node that comes back waits as backup before it takes its VIPs back (why: the template)."""
     garp_master_refresh: Int = Field(60, ge=0, le=3600)
     script_user: str = Field("root", pattern=USER_PATTERN)
 

@@ -99,6 +99,10 @@ class Wire:
             self.icmp[version] = socket.socket(family, socket.SOCK_RAW, proto)
             self.icmp[version].setblocking(False)
             self.udp[version] = socket.socket(family, socket.SOCK_DGRAM)
+            # Its port is held on every address: without SO_REUSEADDR, nginx's transparent bind of an
+            # exporter that happens to send from the same port fails, and that exporter's flow
+            # reaches no collector for as long as the agent runs (2 of 80 drill trials lost one so).
+            self.udp[version].setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             self.udp[version].setblocking(False)
         self._checks = ThreadPoolExecutor(max_workers=8, thread_name_prefix="check")
 

@@ -58,3 +58,18 @@ def test_a_killed_containers_kernel_is_counted_apart_and_only_while_it_is_dead()
     # Rounds 6 to 9, running again, are two live nodes for 40 ms: longer than a handover.
     assert seen["arp_two_live_answers_ms"] == {"198.18.0.100": 40.0}
     assert not checks[TWO_LIVE]
+
+
+def test_a_dead_nodes_answer_must_be_corrected_by_a_later_gratuitous_arp_from_a_live_node() -> None:
+    rounds = _rounds(["aa"], ["aa"], ["aa", "bb"], ["bb"], ["bb"])
+    dead = Dead("aa", from_ns=1)
+    corrected = "every dead node's ARP answer followed by a live node's gratuitous ARP"
+    burst_before = [{"at_ns": 1, "vip": "198.18.0.100", "mac": "bb"}]
+    checks, seen = arp_verdict(rounds, 10.0, OWNERS, HANDOVER_MS, dead, burst_before)
+    assert not checks[corrected] and seen["arp_dead_answers_uncorrected"] == ["198.18.0.100"]
+    from_the_dead = [{"at_ns": 3, "vip": "198.18.0.100", "mac": "aa"}]
+    checks, _ = arp_verdict(rounds, 10.0, OWNERS, HANDOVER_MS, dead, burst_before + from_the_dead)
+    assert not checks[corrected]
+    repeated = [*burst_before, {"at_ns": 3, "vip": "198.18.0.100", "mac": "bb"}]
+    checks, seen = arp_verdict(rounds, 10.0, OWNERS, HANDOVER_MS, dead, repeated)
+    assert checks[corrected] and seen["arp_dead_answers_uncorrected"] == []

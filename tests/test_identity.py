@@ -13,10 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.paths import PATHS
 from lab.agents.datagrams import payload
 from lab.agents.flow_exporter import RECORDS_PER_PACKET, records
 from lab.drill.netflow import decoded_by_collector
-from lab.host.control import received_others, set_link
+from lab.host.control import node_sh, received_others, set_link
 from lab.host.site import down, up, wait_settled
 from lab.host.state import ExporterState, LabState, Overrides, PoolState
 from tests.base_config import NGINX_SOURCE_NONE
@@ -90,6 +91,31 @@ def test_datagrams_of_any_size_arrive_whole_at_one_collector_from_their_exporter
         assert len({r["backend"] for r in mine}) == 1, f"{config}: exporter {exporter.address} was split"
         seen = {str(r["sender"]).rpartition(":")[0] for r in mine}
         assert (seen == {exporter.address}) == IDENTITY[config], f"{config}: collectors saw {seen}"
+
+
+def test_an_exporter_sending_from_a_port_the_node_holds_itself_still_arrives(lab: tuple[str, LabState]) -> None:
+    """A transparent session binds the exporter's own address and port on the node, which fails while
+    any socket of the node's own holds that port on every address without SO_REUSEADDR: that exporter's
+    flow would then reach no collector, ever (found as 2 of 80 drill trials losing one exporter whole)."""
+    config, state = lab
+    pool = _pool(state, "syslog")
+    master = state.node(next(v.preferred for v in state.vips if v.address == pool.vip))
+    listed = node_sh(master, "ss -Huan", timeout=10).stdout.split("\n")
+    wildcard = sorted({int(f[3].rpartition(":")[2]) for f in map(str.split, listed) if f and _any_address(f[3])})
+    assert wildcard, f"{config}: no socket of the node's own on every address: nothing to collide with"
+    exporter, target = state.exporters[0], f"{pool.vip}:{pool.port}"
+    seeds = {port: 1000 + port for port in wildcard}
+    sources = {f"{exporter.address}:{port}": seed for port, seed in seeds.items()}
+    _wait([_in(exporter, "lab.agents.datagrams", source, target, str(seed), "200") for source, seed in sources.items()])
+    time.sleep(1)
+    arrived = {str(r["sha256"]) for backend in state.backends for r in received_others(backend)}
+    lost = [p for p, seed in seeds.items() if hashlib.sha256(payload(seed, 0, 200)).hexdigest() not in arrived]
+    said = node_sh(master, f"tail -n 3 {PATHS.nginx_error_log}", timeout=10).stdout
+    assert not lost, f"{config}: from source ports {lost} (held by the node) nothing arrived; nginx said:\n{said}"
+
+
+def _any_address(local: str) -> bool:
+    return local.rpartition(":")[0] in ("0.0.0.0", "*", "[::]")
 
 
 def test_datagrams_of_any_size_through_a_failover_arrive_whole_or_not_at_all(lab: tuple[str, LabState]) -> None:

@@ -1,6 +1,7 @@
 """Who answers ARP for each VIP (run inside an exporter namespace): every INTERVAL_MS it asks for each
-VIP, as any exporter on the segment would before sending, and notes every MAC that answers; bounded in
-rounds and time. Writes OUT as JSON: {"rounds": [{"at_ns": …, "answers": {vip: [mac, …]}}, …]}.
+VIP, as any exporter on the segment would before sending, and notes every MAC that answers, and every
+gratuitous ARP a node sends for a VIP; bounded in rounds and time. Writes OUT as JSON:
+{"rounds": [{"at_ns": …, "answers": {vip: [mac, …]}}, …], "gratuitous": [{"at_ns": …, "vip": …, "mac": …}, …]}.
 
 Usage: python -m lab.agents.arp_probe IFACE MY_ADDRESS DURATION_S INTERVAL_MS OUT VIP...
 """
@@ -33,7 +34,7 @@ def main(argv: list[str]) -> None:
     my_mac = sock.getsockname()[4]
     my_ip = socket.inet_aton(mine)
     asked = {socket.inet_aton(vip): vip for vip in vips}
-    log = []
+    log, gratuitous = [], []
     for number in range(rounds):
         at = time.monotonic_ns()
         for target in asked:
@@ -46,8 +47,11 @@ def main(argv: list[str]) -> None:
             _, _, _, _, op, sender_mac, sender_ip, _, target_ip = ARP.unpack_from(frame, 14)
             if op == REPLY and target_ip == my_ip and sender_ip in asked:
                 answers[asked[sender_ip]].add(sender_mac.hex(":"))
+            elif target_ip == sender_ip and sender_ip in asked:
+                # A new master announcing itself: it corrects any cache that took a dead node's answer.
+                gratuitous.append({"at_ns": time.monotonic_ns(), "vip": asked[sender_ip], "mac": sender_mac.hex(":")})
         log.append({"round": number, "at_ns": at, "answers": {vip: sorted(macs) for vip, macs in answers.items()}})
-    out.write_text(json.dumps({"interval_ms": interval_ms, "rounds": log}) + "\n")
+    out.write_text(json.dumps({"interval_ms": interval_ms, "rounds": log, "gratuitous": gratuitous}) + "\n")
 
 
 if __name__ == "__main__":

@@ -42,7 +42,8 @@ def _judge_arp(ctx: Context) -> None:
         victim_mac = next(mac for mac, node in macs.items() if node == ctx.victim.name)
         dead = Dead(victim_mac, ctx.kept["killed_ns"], ctx.kept.get("running_again_ns"))
     advert_ms = parse_stack(lab_config(ctx.state.stack, ctx.state.overrides)).vrrp.advert_interval * 1000
-    checks, observations = arp_verdict(samples["rounds"], samples["interval_ms"], macs, advert_ms, dead)
+    gratuitous = samples["gratuitous"]
+    checks, observations = arp_verdict(samples["rounds"], samples["interval_ms"], macs, advert_ms, dead, gratuitous)
     stale = stale_caches(ctx.state, macs)
     checks["every exporter's ARP cache names the VIP's holder"] = not stale
     observations["stale_arp_caches"] = stale

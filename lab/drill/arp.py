@@ -31,9 +31,11 @@ def arp_verdict(
     owners: dict[str, str],
     handover_ms: float,
     dead: Dead | None = None,
+    gratuitous: list[dict[str, Any]] | None = None,
 ) -> tuple[dict[str, bool], dict[str, object]]:
     """`rounds`: the ARP probe's samples `interval_ms` apart; `owners`: MAC → node; `handover_ms`: the
-    VRRP advert interval. Checks, and what was seen."""
+    VRRP advert interval; `gratuitous`: the gratuitous ARPs seen ({"at_ns", "vip", "mac"}). Checks, and
+    what was seen."""
     vips = sorted({vip for r in rounds for vip in r["answers"]})
 
     def live(r: dict[str, Any], vip: str) -> list[str]:
@@ -60,7 +62,23 @@ def arp_verdict(
         },
         "arp_dead_container_answered_ms": {vip: _longest(from_dead[vip]) * interval_ms for vip in vips},
     }
+    if dead and gratuitous is not None:
+        # An exporter that asked as the dead node's kernel answered caches a MAC nobody listens on; only
+        # a later gratuitous ARP from a live node corrects it before the entry ages out (seconds).
+        last_dead = {vip: at for vip in vips if (at := _last(rounds, from_dead[vip])) is not None}
+        uncorrected = sorted(
+            vip
+            for vip, at in last_dead.items()
+            if not any(g["vip"] == vip and g["mac"] != dead.mac and g["at_ns"] > at for g in gratuitous)
+        )
+        observations["arp_dead_answers_uncorrected"] = uncorrected
+        checks["every dead node's ARP answer followed by a live node's gratuitous ARP"] = not uncorrected
     return checks, observations
+
+
+def _last(rounds: list[dict[str, Any]], flags: list[bool]) -> int | None:
+    """The send time of the last round whose flag is set."""
+    return max((r["at_ns"] for r, flag in zip(rounds, flags, strict=True) if flag), default=None)
 
 
 def _longest(flags: list[bool]) -> int:

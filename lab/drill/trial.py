@@ -52,8 +52,7 @@ def run_trial(
     settings = replace(settings, duration_s=scenario.duration_s or settings.duration_s)
     ctx = Context(state=state, victim=state.node(state.vips[0].preferred))
     scenario.prepare(ctx)
-    offsets = {b.address: _size(b.data / "received.bin") for b in state.backends}
-    logged = error_log.sizes(state)
+    offsets, logged = {b.address: _size(b.data / "received.bin") for b in state.backends}, error_log.sizes(state)
     sent_dir.mkdir(parents=True, exist_ok=True)
     start_ns = time.monotonic_ns() + int(LEAD_IN_S * 1e9)
     _play(state, scenario, ctx, trial, settings, start_ns, sent_dir)
@@ -96,9 +95,7 @@ def run_trial(
         verdict_ms=verdicts,
         lost_whole=lost_whole(flows),
         nginx_errors=nginx_said,
-        nodes_disagreed_ms=(
-            round(max(verdicts.values()) - min(verdicts.values()), 1) if len(verdicts) == len(state.nodes) else None
-        ),
+        nodes_disagreed_ms=_disagreement(verdicts, len(state.nodes)),
     )
     window = traffic.blackout_window_ns
     picture = Picture(
@@ -211,6 +208,11 @@ def _collector_checks(scenario: Scenario, flows: list[FlowResult], moving: set[F
 def _moves(scenario: Scenario, ctx: Context, delivered: list[Delivery], event_ns: int) -> dict[Flow, float | None]:
     lost = str(ctx.observations["lost_backend"])
     return rehomed(delivered, lost, event_ns, back=scenario.collector == "returns")
+
+
+def _disagreement(verdicts: dict[str, float], nodes: int) -> float | None:
+    """ms between the first and the last node's verdict, when every node gave one."""
+    return round(max(verdicts.values()) - min(verdicts.values()), 1) if len(verdicts) == nodes else None
 
 
 def _verdicts(state: LabState, ctx: Context, event_ns: int) -> dict[str, float]:

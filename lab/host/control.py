@@ -103,10 +103,11 @@ def set_vrrp_loss(state: LabState, percent: float) -> None:
         if percent:
             per_million = round(percent * 10_000)
             rules = (
-                f"table inet {LOSS_TABLE} {{ chain input {{ type filter hook input priority -300; "
-                f"ip protocol vrrp numgen random mod 1000000 < {per_million} drop; }} }}"
+                f"table inet {LOSS_TABLE} {{\n chain input {{\n  type filter hook input priority raw\n"
+                f"  ip protocol vrrp numgen random mod 1000000 < {per_million} drop\n }}\n}}\n"
             )
-            netns_run(node.netns, "nft", rules)
+            load = ["ip", "netns", "exec", node.netns, "nft", "-f", "-"]
+            subprocess.run(load, input=rules, capture_output=True, text=True, check=True)
 
 
 def stop_backend(backend: BackendState) -> None:
