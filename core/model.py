@@ -175,7 +175,7 @@ class HealthCheck(Frozen):
     would otherwise hand every exporter to the first collector past its hold-down (3 × its share in a
     pool of three), then move them again; at 0.5 a pool of three returns with no collector above 1.5 ×
     its share (drill `pool-return`). The price: while panicking, what goes to the dead collectors is
-    lost. 0 keeps only the floor below it: with none healthy, send to all."""
+    lost. 0 keeps only the floor: with none healthy, send to all until every returning one is back."""
 
 
 class Pool(Frozen):

@@ -187,6 +187,7 @@ CASES: list[Case] = [
     Case("version 4", config(vrrp={"version": 4}), "vrrp.version", "2 or 3"),
     Case("unicast string", config(vrrp={"unicast": "yes"}), "vrrp.unicast", "true or false"),
     Case("preempt number", config(vrrp={"preempt": 1}), "vrrp.preempt", "true or false"),
+    Case("preempt delay negative", config(vrrp={"preemptDelay": -1}), "vrrp.preemptDelay", "greater than or equal"),
     Case(
         "garp refresh huge", config(vrrp={"garpMasterRefresh": 10**30}), "vrrp.garpMasterRefresh", "less than or equal"
     ),
