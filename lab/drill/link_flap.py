@@ -1,6 +1,7 @@
 """A cable pulled and put back: the master's link cut until its health agent has judged every
-collector dead (it can see none of them), then healed. It takes its VIP back at once, with a view of
-the collectors that is all wrong, and they come back to it one by one as each passes its hold-down.
+collector dead (it can see none of them), then healed. It takes its VIP back after vrrp.preemptDelay,
+with a view of the collectors that is all wrong, and they come back to it one by one as each passes
+its hold-down.
 What must hold: from the moment it holds the VIP again, every exporter lands where the other node
 sent it and where it was before the cut; nothing moves while that view heals."""
 
