@@ -31,7 +31,7 @@ from core.project import REPO
 from lab.drill.run import run
 from lab.drill.scenario import ScenarioError
 from lab.drill.scenarios import SCENARIOS, roll_out
-from lab.drill.trial import Settings
+from lab.drill.trial import Settings, start_exporters
 from lab.host.control import node_sh, set_vrrp_loss
 from lab.host.site import down, up, wait_settled
 from lab.host.state import LAB_DIR, LabState, NodeState, lab_config
@@ -71,18 +71,10 @@ def saturated(on: bool, seconds: float) -> Iterator[None]:
 @contextmanager
 def traffic(state: LabState, seconds: float) -> Iterator[None]:
     """Every exporter sends to every pool for the cell (the drills' exporter agent; bounded)."""
-    targets = ",".join(f"{pool.vip}:{pool.port}" for pool in state.pools)
     sent = LAB_DIR / "vrrp-loss-sent"
     sent.mkdir(parents=True, exist_ok=True)
-    start = time.monotonic_ns() + 300_000_000
-    by_netns: dict[str, list[str]] = {}
-    for e in state.exporters:
-        by_netns.setdefault(e.netns, []).append(f"{e.index}={e.address}")
-    common = ["0", str(RATE), str(start), str(seconds), str(sent), targets]
-    agent = [sys.executable, "-m", "lab.agents.exporter"]
-    senders = [
-        subprocess.Popen(["ip", "netns", "exec", ns, *agent, *common, *ids], cwd=REPO) for ns, ids in by_netns.items()
-    ]
+    start_ns = time.monotonic_ns() + 300_000_000
+    senders = start_exporters(state.exporters, state.pools, 0, Settings(RATE, seconds), start_ns, sent)
     try:
         yield
     finally:

@@ -130,7 +130,7 @@ def _play(
     state: LabState, scenario: Scenario, ctx: Context, trial: int, settings: Settings, start_ns: int, sent_dir: Path
 ) -> None:
     """The exporters send from `start_ns` for the trial's duration; the scenario acts at its moment."""
-    exporters = _start_exporters(state, scenario, trial, settings, start_ns, sent_dir)
+    exporters = start_exporters(senders(state, scenario), probed(state, scenario), trial, settings, start_ns, sent_dir)
     try:
         time.sleep(max(0.0, (start_ns + settings.event_at_s * 1e9 - time.monotonic_ns()) / 1e9))
         scenario.act(ctx)
@@ -231,13 +231,20 @@ def _verdicts(state: LabState, ctx: Context, event_ns: int) -> dict[str, float]:
     return verdicts
 
 
-def _start_exporters(
-    state: LabState, scenario: Scenario, trial: int, settings: Settings, start_ns: int, sent_dir: Path
+def start_exporters(
+    exporters: list[ExporterState],
+    pools: list[PoolState],
+    trial: int,
+    settings: Settings,
+    start_ns: int,
+    sent_dir: Path,
 ) -> list[subprocess.Popen[bytes]]:
-    targets = ",".join(f"{pool.vip}:{pool.port}" for pool in probed(state, scenario))
+    """`exporters` send to every one of `pools` from `start_ns` for the settings' duration (one agent
+    per exporter namespace), recording what they sent in `sent_dir`."""
+    targets = ",".join(f"{pool.vip}:{pool.port}" for pool in pools)
     common = [str(trial), str(settings.rate), str(start_ns), str(settings.duration_s), str(sent_dir), targets]
     by_namespace: dict[str, list[str]] = {}
-    for exporter in senders(state, scenario):
+    for exporter in exporters:
         by_namespace.setdefault(exporter.netns, []).append(f"{exporter.index}={exporter.address}")
     return [
         subprocess.Popen(
