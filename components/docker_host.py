@@ -14,8 +14,9 @@ from core.render import NodeFile, namespaced_sysctls
 
 from .transport import secret_content
 
-CAPABILITIES = ["NET_ADMIN", "NET_RAW", "NET_BROADCAST"]
-"""What keepalived needs in a container to add addresses and send adverts and GARPs."""
+CAPABILITIES = ["NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_NICE"]
+"""What keepalived needs in a container to add addresses and send adverts and GARPs, and to run on
+real-time scheduling (the socket watcher puts it there)."""
 
 
 class DockerHost:

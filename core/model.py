@@ -86,8 +86,8 @@ class Vip(Frozen):
 
 class Vrrp(Frozen):
     version: Literal[2, 3] = 3
-    advert_interval: Float = Field(0.02, gt=0)
-    """Seconds between adverts; a silent master is dead after 3 of them plus skew (why 0.02: the template)."""
+    advert_interval: Float = Field(0.01, gt=0)
+    """Seconds between adverts; a silent master is dead after 3 of them plus skew (why 0.01: the template)."""
     unicast: Bool = True
     password: SecretStr | None = None
     """VRRPv2 PASS authentication (8 characters at most, sent in clear). Set it as a secret."""

@@ -27,7 +27,7 @@ def test_each_node_container_carries_what_the_program_declares(dev: Recording) -
     assert argv[:3] == ["create", "--name", "lb1"]
     assert _flags(argv, "--label") == [f"{CHECK_LABEL}=dev"]
     assert _flags(argv, "--network") == ["ha-udp-lb"] and _flags(argv, "--ip") == ["198.18.0.11"]
-    assert set(_flags(argv, "--cap-add")) == {"NET_ADMIN", "NET_RAW", "NET_BROADCAST"}
+    assert set(_flags(argv, "--cap-add")) == {"NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_NICE"}
     arp = {"net.ipv4.conf.all.arp_ignore=1", "net.ipv4.conf.all.arp_announce=2"}
     # The kernel plane (the dev stack's default) forwards, and must not redirect exporters past the node.
     forwarding = {"net.ipv4.ip_forward=1", *(f"net.ipv4.conf.{i}.send_redirects=0" for i in ("all", "default", "eth0"))}

@@ -18,7 +18,7 @@ from core.paths import PATHS
 from lab.drill.report import TrialReport
 from lab.drill.scenario import Context, Scenario
 from lab.drill.trial import COLLECTOR_EXPORTERS, Settings, run_trial
-from lab.host.control import holders, node_sh
+from lab.host.control import holders, keepalived_scheduling, node_sh
 from lab.host.netns import netns_run
 from lab.host.site import down, wait_settled
 from lab.host.state import LAB_DIR, LabState, NodeState
@@ -84,6 +84,7 @@ def first_deploy(lab: HostsLab) -> None:
     assert wait_settled(lab.state) == {"198.18.0.100": ["lb1"], "198.18.0.101": ["lb2"]}
     for name in ("lb1", "lb2"):
         assert units(lab.state.node(name)) == {unit: "active enabled" for unit in UNITS}
+        assert keepalived_scheduling(lab.state.node(name)) == ["SCHED_RR", "SCHED_RR"], name
 
 
 def collector_added(lab: HostsLab) -> None:

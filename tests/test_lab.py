@@ -1,50 +1,44 @@
-"""The dev stack on the real daemons in the lab, every scenario once: on the nginx plane, on the kernel
-plane, and (the collector scenarios) with collectors seeing the exporters' own addresses. What each
-drill must show is in lab/drill/trial.py's checks; a failing one is named in the assertion."""
+"""The dev stack on the real daemons in the lab, every scenario once on each data plane it means
+something for, each plane as it ships: the kernel plane, and nginx with the exporters' own addresses
+(`source: none`, nginx's other way, is judged by tests/test_identity.py and tests/test_netflow.py).
+What each drill must show is in lab/drill/trial.py's checks; a failing one is named in the assertion."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from core.paths import PATHS
 from lab.drill.report import DrillReport
 from lab.drill.run import run
 from lab.drill.scenarios import SCENARIOS
 from lab.drill.trial import Settings, probed, senders
-from lab.host.site import down, up
-from lab.host.state import LabState
+from lab.host.control import keepalived_scheduling, node_sh
+from lab.host.site import down, up, wait_settled
+from lab.host.state import LabState, NodeState
 from lab.host.status import report
-from tests.base_config import NGINX_SOURCE_NONE
 
 pytestmark = pytest.mark.lab
 
-LABS: dict[str, dict[str, str | bool]] = {
-    "nginx": NGINX_SOURCE_NONE,
-    "kernel": {},
-    "transparent": {"dataPlane": "nginx", "source": "transparent"},
-}
-RUNS = [
-    (lab, name)
-    for lab, overrides in LABS.items()
-    for name, scenario in SCENARIOS.items()
-    if overrides.get("dataPlane", "kernel") in scenario.planes and (lab != "transparent" or scenario.collector)
-]
+PLANES = ["kernel", "nginx"]
+RUNS = [(plane, name) for plane in PLANES for name, scenario in SCENARIOS.items() if plane in scenario.planes]
 
 
 @pytest.fixture(scope="module")
 def lab(request: pytest.FixtureRequest) -> Iterator[LabState]:
     down()  # a lab left by an earlier, killed run must not make this one fail
     # Enough exporters that at least 32 land on the collector the collector scenarios lose.
-    state = up("dev", exporters=120, overrides=LABS[request.param])
+    state = up("dev", exporters=120, overrides={"dataPlane": request.param})
     try:
         yield state
     finally:
         down()
 
 
-@pytest.mark.parametrize("lab", list(LABS), indirect=True)
+@pytest.mark.parametrize("lab", PLANES, indirect=True)
 def test_status_shows_every_vip_on_its_preferred_node_and_every_node_healthy(lab: LabState) -> None:
     rows = [line.split() for line in report(lab).splitlines()]
     for vip in lab.vips:
@@ -54,6 +48,32 @@ def test_status_shows_every_vip_on_its_preferred_node_and_every_node_healthy(lab
         assert row[-3:] == ["processes", "running", "healthy"], row
     collectors = [r for r in rows if len(r) == 6 and r[0] in {p.name for p in lab.pools} and ":" in r[1]]
     assert collectors and all(r[3:5] == ["up", "up"] for r in collectors), collectors
+
+
+@pytest.mark.parametrize("lab", ["kernel"], indirect=True)
+def test_keepalived_runs_real_time_also_after_its_vrrp_child_is_respawned(lab: LabState) -> None:
+    victim = lab.nodes[-1]
+    for node in lab.nodes:
+        assert keepalived_scheduling(node) == ["SCHED_RR", "SCHED_RR"], node.name
+    kill = f"p=$(cat {PATHS.keepalived_pid}); c=$(cat /proc/$p/task/$p/children); kill -KILL $c; echo $c"
+    killed = node_sh(victim, kill).stdout.split()
+    respawned = _until(lambda: _children(victim) not in ([], killed), seconds=5)
+    assert respawned, f"keepalived on {victim.name} did not respawn its VRRP child"
+    assert _until(lambda: keepalived_scheduling(victim) == ["SCHED_RR", "SCHED_RR"], seconds=1)
+    wait_settled(lab)  # the drills that follow start from every VIP on its preferred node
+
+
+def _children(node: NodeState) -> list[str]:
+    return node_sh(node, f"p=$(cat {PATHS.keepalived_pid}); cat /proc/$p/task/$p/children").stdout.split()
+
+
+def _until(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 @pytest.mark.parametrize(("lab", "name"), RUNS, indirect=["lab"], ids=[f"{lab}-{name}" for lab, name in RUNS])

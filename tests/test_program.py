@@ -146,7 +146,7 @@ def test_dev_builds_docker_nodes_on_the_benchmark_range(dev: Recording) -> None:
     assert network.inputs["ipamConfigs"][0]["subnet"] == "198.18.0.0/24"
     containers = {r.inputs["name"]: r for r in dev.of_type("docker:index/container:Container")}
     lb1 = containers["lb1"]
-    assert set(lb1.inputs["capabilities"]["adds"]) == {"NET_ADMIN", "NET_RAW", "NET_BROADCAST"}
+    assert set(lb1.inputs["capabilities"]["adds"]) == {"NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_NICE"}
     assert lb1.inputs["networksAdvanced"][0]["ipv4Address"] == "198.18.0.11"
     stack = parse_stack(stack_config("dev"))
     uploads = {u["file"].removeprefix(PATHS.staging): u["content"] for u in lb1.inputs["uploads"]}

@@ -45,6 +45,13 @@ def holders(state: LabState) -> dict[str, list[str]]:
     return held
 
 
+def keepalived_scheduling(node: NodeState) -> list[str]:
+    """The scheduling policy of keepalived and of each of its children (its VRRP child), in that order:
+    SCHED_RR once the socket watcher has put them on real time."""
+    pids = f"p=$(cat {PATHS.keepalived_pid}); echo $p $(cat /proc/$p/task/$p/children)"
+    return node_sh(node, f"for pid in $({pids}); do chrt -p $pid | sed -n 's/.*policy: //p'; done").stdout.split()
+
+
 def nginx_down_flag(node: NodeState) -> str:
     """What the node's socket watcher last wrote: "0" healthy, "1" down, "" not written."""
     return node_sh(node, f"cat {PATHS.down_file} 2>/dev/null || true", timeout=5).stdout.strip()
