@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from core.paths import PATHS
 from lab.drill.report import DrillReport
 from lab.drill.run import run
 from lab.drill.scenarios import SCENARIOS
 from lab.drill.trial import Settings, probed, senders
-from lab.host.control import keepalived_scheduling, node_sh
+from lab.host.control import keepalived_pids, keepalived_scheduling, node_sh
 from lab.host.site import down, up, wait_settled
-from lab.host.state import LabState, NodeState
+from lab.host.state import LabState
 from lab.host.status import report
 
 pytestmark = pytest.mark.lab
@@ -55,16 +54,12 @@ def test_keepalived_runs_real_time_also_after_its_vrrp_child_is_respawned(lab: L
     victim = lab.nodes[-1]
     for node in lab.nodes:
         assert keepalived_scheduling(node) == ["SCHED_RR", "SCHED_RR"], node.name
-    kill = f"p=$(cat {PATHS.keepalived_pid}); c=$(cat /proc/$p/task/$p/children); kill -KILL $c; echo $c"
-    killed = node_sh(victim, kill).stdout.split()
-    respawned = _until(lambda: _children(victim) not in ([], killed), seconds=5)
+    killed = keepalived_pids(victim)[1:]
+    node_sh(victim, f"kill -KILL {' '.join(killed)}")
+    respawned = _until(lambda: keepalived_pids(victim)[1:] not in ([], killed), seconds=5)
     assert respawned, f"keepalived on {victim.name} did not respawn its VRRP child"
     assert _until(lambda: keepalived_scheduling(victim) == ["SCHED_RR", "SCHED_RR"], seconds=1)
     wait_settled(lab)  # the drills that follow start from every VIP on its preferred node
-
-
-def _children(node: NodeState) -> list[str]:
-    return node_sh(node, f"p=$(cat {PATHS.keepalived_pid}); cat /proc/$p/task/$p/children").stdout.split()
 
 
 def _until(condition: Callable[[], bool], seconds: float) -> bool:

@@ -45,11 +45,16 @@ def holders(state: LabState) -> dict[str, list[str]]:
     return held
 
 
+def keepalived_pids(node: NodeState) -> list[str]:
+    """keepalived's pid, then its children's (its VRRP child), as the node's /proc says."""
+    return node_sh(node, f"p=$(cat {PATHS.keepalived_pid}); echo $p $(cat /proc/$p/task/$p/children)").stdout.split()
+
+
 def keepalived_scheduling(node: NodeState) -> list[str]:
-    """The scheduling policy of keepalived and of each of its children (its VRRP child), in that order:
-    SCHED_RR once the socket watcher has put them on real time."""
-    pids = f"p=$(cat {PATHS.keepalived_pid}); echo $p $(cat /proc/$p/task/$p/children)"
-    return node_sh(node, f"for pid in $({pids}); do chrt -p $pid | sed -n 's/.*policy: //p'; done").stdout.split()
+    """The scheduling policy of each of keepalived_pids, in that order: SCHED_RR once the socket watcher
+    has put them on real time."""
+    pids = " ".join(keepalived_pids(node))
+    return node_sh(node, f"for pid in {pids}; do chrt -p $pid | sed -n 's/.*policy: //p'; done").stdout.split()
 
 
 def nginx_down_flag(node: NodeState) -> str:
