@@ -46,7 +46,7 @@ stagers: list[Stager] = [vrrp, *pools.values(), kernel, health]
 # node whose apply fails stops the rollout with the master untouched.
 nodes: dict[str, LbNode] = {}
 rollout: list[pulumi.Resource] = []
-for node in sorted(stack.nodes, key=lambda n: n.priority):
+for node in stack.rollout_order():
     nodes[node.name] = LbNode(
         node.name,
         {

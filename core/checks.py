@@ -7,14 +7,17 @@ from collections import Counter
 from .errors import Findings, Problem
 from .model import Stack
 from .pool_checks import check_pools
+from .routing_checks import check_routing
 
 
 def check_stack(stack: Stack) -> list[Problem]:
+    vrrp = stack.routing == "vrrp"
     return [
         *_nodes(stack),
-        *_vips(stack),
-        *_vrrp(stack),
-        *_health(stack),
+        *check_routing(stack),
+        *(_vips(stack) if vrrp else []),
+        *(_vrrp(stack) if vrrp else []),
+        *(_health(stack) if vrrp else []),
         *check_pools(stack),
     ]
 
@@ -32,14 +35,16 @@ def _nodes(stack: Stack) -> Findings:
         ("priority", "give every node its own priority, so the election never falls back to addresses"),
     ):
         values = [str(node.address.ip) if key == "address" else getattr(node, key) for node in stack.nodes]
+        if key == "priority" and stack.routing != "vrrp":
+            continue
         repeated = _duplicates(values)
         for i, value in enumerate(values):
-            if value in repeated:
+            if value in repeated and value is not None:
                 yield Problem(f"nodes[{i}].{key}", value, f"is used by more than one node; {fix}")
     families = {node.address.version for node in stack.nodes}
     if len(families) > 1:
         yield Problem("nodes", sorted(families), "mixes IPv4 and IPv6 nodes; VRRP peers must share one family")
-    elif len({node.address.network for node in stack.nodes}) > 1:
+    elif len({node.address.network for node in stack.nodes}) > 1 and stack.routing == "vrrp":
         for i, node in enumerate(stack.nodes):
             if node.address.network != stack.nodes[0].address.network:
                 yield Problem(
@@ -89,7 +94,7 @@ def _vips(stack: Stack) -> Findings:
     names = {node.name for node in stack.nodes}
     vrids = [vip.vrid for vip in stack.vips]
     for i, vip in enumerate(stack.vips):
-        if vrids.count(vip.vrid) > 1:
+        if vip.vrid is not None and vrids.count(vip.vrid) > 1:
             yield Problem(f"vips[{i}].vrid", vip.vrid, "is used by more than one VIP; give each VIP its own VRID")
         if vip.preferred is not None and vip.preferred not in names:
             yield Problem(f"vips[{i}].preferred", vip.preferred, f"is not a node; use one of {sorted(names)}")
@@ -164,7 +169,9 @@ def _health(stack: Stack) -> Findings:
     weight = stack.health.weight
     if weight == 0 or len(stack.nodes) < 2:
         return
-    top, second = sorted((n.priority for n in stack.nodes), reverse=True)[:2]
+    if any(n.priority is None for n in stack.nodes):
+        return  # reported by check_routing
+    top, second = sorted((n.priority or 0 for n in stack.nodes), reverse=True)[:2]
     gap = top - second
     if abs(weight) <= gap:
         yield Problem(

@@ -10,8 +10,7 @@ import ipaddress
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, Strict, field_validator, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from .addresses import (
     IPAddress,
@@ -22,22 +21,12 @@ from .addresses import (
     split_endpoint,
     usable_on_a_link,
 )
+from .model_base import Bool, Float, Frozen, Int
+from .routing import Bgp
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
 INTERFACE_PATTERN = r"^[A-Za-z0-9_.:-]{1,15}$"
 USER_PATTERN = r"^[a-z_][a-z0-9_-]{0,31}$"
-
-# Strict: `priority: true` or `port: "80"` is a mistake to report, not a value to coerce.
-Int = Annotated[int, Strict()]
-Float = Annotated[float, Strict(), Field(allow_inf_nan=False)]
-Bool = Annotated[bool, Strict()]
-
-
-class Frozen(BaseModel):
-    """Stack config keys are camelCase, as in every Pulumi stack file; Python names are snake_case."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
-
 
 class SshConnection(Frozen):
     """How Pulumi reaches an existing host. The private key is the secret `sshPrivateKey`."""
@@ -66,8 +55,9 @@ class Node(Frozen):
     address: IPInterface
     """The node's own address with the prefix of its subnet, e.g. 198.18.0.11/24."""
     interface: str = Field("eth0", pattern=INTERFACE_PATTERN)
-    priority: Int = Field(ge=1, le=254)
-    """VRRP priority of the node; 255 is the address owner's and cannot be lowered by tracking."""
+    priority: Int | None = Field(None, ge=1, le=254)
+    """VRRP priority of the node (required with `routing: vrrp`); 255 is the address owner's and cannot
+    be lowered by tracking."""
     ssh: SshConnection | None = None
 
     _prefix = field_validator("address", mode="before")(interface_with_prefix)
@@ -76,7 +66,8 @@ class Node(Frozen):
 
 class Vip(Frozen):
     address: IPInterface
-    vrid: Int = Field(ge=1, le=255)
+    vrid: Int | None = Field(None, ge=1, le=255)
+    """The VRRP router ID (required with `routing: vrrp`)."""
     preferred: str | None = None
     """The node that holds this VIP when all are healthy; defaults to the highest priority."""
 
@@ -248,6 +239,7 @@ class Tuning(Frozen):
     worker_connections: Int = Field(8192, ge=64, le=1048576)
     """Each exporter session holds two connections: one from the exporter, one to its collector."""
     receive_buffer: Int = Field(16 * 1024 * 1024, ge=65536, le=1 << 30)
+    """Bytes of socket receive buffer per listening socket, to absorb bursts."""
 
     @field_validator("workers", mode="before")
     @classmethod
@@ -256,11 +248,13 @@ class Tuning(Frozen):
             return value
         raise ValueError("is the number of nginx worker processes: auto (one per core) or 1 to 1024, without quotes")
 
-    """Bytes of socket receive buffer per listening socket, to absorb bursts."""
-
 
 class Stack(Frozen):
     target: Literal["docker", "ssh"] = "docker"
+    routing: Literal["vrrp", "bgp"] = "vrrp"
+    """vrrp: one node holds each VIP on a shared subnet. bgp: every healthy node announces every VIP to
+    the routers (`bgp`), which spread exporters over them by ECMP (README: choosing)."""
+    bgp: Bgp | None = None
     nodes: list[Node]
     vips: Annotated[list[Vip], Field(min_length=1)]
     vrrp: Vrrp = Vrrp()
@@ -274,15 +268,21 @@ class Stack(Frozen):
     def preferred_node(self, vip: Vip) -> Node:
         if vip.preferred is not None:
             return self.node(vip.preferred)
-        return max(self.nodes, key=lambda node: node.priority)
+        return max(self.nodes, key=lambda node: node.priority or 0)
 
     def instance_priorities(self, vip: Vip) -> dict[str, int]:
         """Per-VIP priorities: the preferred node takes the top priority and the others keep their
         order, so every VIP sees the same set of priorities and one gap check covers them all."""
-        ranked = sorted((n.priority for n in self.nodes), reverse=True)
+        ranked = sorted((n.priority or 0 for n in self.nodes), reverse=True)
         preferred = self.preferred_node(vip)
-        order = [preferred, *sorted((n for n in self.nodes if n is not preferred), key=lambda n: -n.priority)]
+        order = [preferred, *sorted((n for n in self.nodes if n is not preferred), key=lambda n: -(n.priority or 0))]
         return {node.name: priority for node, priority in zip(order, ranked, strict=True)}
+
+    def rollout_order(self) -> list[Node]:
+        """One node at a time: VRRP's backups before the master (lowest priority first); BGP's in order."""
+        if self.routing == "bgp":
+            return list(self.nodes)
+        return sorted(self.nodes, key=lambda n: n.priority or 0)
 
     def initial_roles(self) -> dict[str, dict[str, str]]:
         """VIP address → node → MASTER or BACKUP, when every node is healthy."""

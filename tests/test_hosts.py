@@ -14,14 +14,15 @@ from typing import Any
 
 import pytest
 
+from core.config import parse_stack
 from core.paths import PATHS
 from lab.drill.report import TrialReport
 from lab.drill.scenario import Context, Scenario
 from lab.drill.trial import COLLECTOR_EXPORTERS, Settings, run_trial
-from lab.host.control import holders, keepalived_scheduling, node_sh
+from lab.host.control import HolderWatch, holders, keepalived_scheduling, node_sh
 from lab.host.netns import netns_run
 from lab.host.site import down, wait_settled
-from lab.host.state import LAB_DIR, LabState, NodeState
+from lab.host.state import LAB_DIR, LabState, NodeState, lab_config
 from lab.hosts import site
 from lab.hosts.scenarios import HOST_SCENARIOS
 from lab.hosts.site import HostsLab, without_node
@@ -192,10 +193,14 @@ def ours_on(node: NodeState) -> list[str]:
 
 
 def watch_holders(state: LabState, leaving: str, seconds: float) -> None:
+    """Every VIP held, never by `leaving`; two holders only for a handover (the new preferred node
+    takes its VIP back after the deploy's preempt delay), never a split brain."""
+    watch, advert_s = HolderWatch(state), parse_stack(lab_config(state.stack, state.overrides)).vrrp.advert_interval
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        held = holders(state)
-        assert all(len(nodes) == 1 and leaving not in nodes for nodes in held.values()), held
+        held = watch.look()
+        assert all(nodes and leaving not in nodes for nodes in held.values()), held
+        assert watch.longest_s <= advert_s, f"a split brain for {watch.longest_s:.3f} s: {held}"
         time.sleep(0.02)
 
 

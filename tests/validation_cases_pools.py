@@ -213,7 +213,12 @@ POOL_CASES: list[Case] = [
     Case("tuning typo", config(tuning={"worker": 2}), "tuning.worker", "did you mean 'workers'"),
     # top level
     Case("top-level typo", {**BASE, "tunning": {"workers": 2}}, "tunning", "did you mean 'tuning'"),
-    Case("top-level unknown", {**BASE, "colour": "blue"}, "colour", "valid keys: health, nodes, pools, target"),
+    Case(
+        "top-level unknown",
+        {**BASE, "colour": "blue"},
+        "colour",
+        "valid keys: bgp, health, nodes, pools, routing, target",
+    ),
 ]
 POOL_CASES += [
     Case("node address a number", config(nodes__0__address=5), "nodes[0].address", "write it as text"),

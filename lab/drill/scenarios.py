@@ -87,7 +87,7 @@ def roll_out(state: LabState, raw: dict[str, Any], run: Callable[[NodeState, str
     node's commands) in the program's rollout order: lowest priority first, the master touched last."""
     out = LAB_DIR / "push"
     stack = synth(state.stack, out, config=raw)
-    for node in sorted(stack.nodes, key=lambda n: n.priority):
+    for node in stack.rollout_order():
         lab_node = state.node(node.name)
         shutil.copy(out / "nodes" / node.name / "commands.sh", lab_node.scratch / "commands.sh")
         upload = f"cp -a {out}/nodes/{node.name}/files/. {PATHS.staging}/"

@@ -45,6 +45,30 @@ def holders(state: LabState) -> dict[str, list[str]]:
     return held
 
 
+class HolderWatch:
+    """Successive looks at `holders`, and the longest a VIP was surely on more than one node. As VRRP
+    hands a VIP over, the new master claims it an advert before the old one lets go, and a look reads
+    the nodes one after the other, not at one instant: so the time counted runs from the end of the
+    first look that saw two holders to the start of the last one in a row. Up to an advert interval is
+    a handover; longer is a split brain."""
+
+    def __init__(self, state: LabState) -> None:
+        self._state = state
+        self._two_since: dict[str, float] = {}
+        self.longest_s = 0.0
+
+    def look(self) -> dict[str, list[str]]:
+        start = time.monotonic()
+        held = holders(self._state)
+        end = time.monotonic()
+        for vip, nodes in held.items():
+            if len(nodes) > 1:
+                self.longest_s = max(self.longest_s, start - self._two_since.setdefault(vip, end))
+            else:
+                self._two_since.pop(vip, None)
+        return held
+
+
 def keepalived_pids(node: NodeState) -> list[str]:
     """keepalived's pid, then its children's (its VRRP child), as the node's /proc says."""
     return node_sh(node, f"p=$(cat {PATHS.keepalived_pid}); echo $p $(cat /proc/$p/task/$p/children)").stdout.split()
