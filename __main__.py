@@ -1,7 +1,8 @@
 """ha-udp-lb: a highly available UDP load balancer.
 
-keepalived (VRRP) floats the VIPs across two or more nodes; on every node nginx's stream module or
-the kernel plane sends each exporter to one collector by consistent hashing. This file only wires:
+keepalived (VRRP) floats the VIPs across two or more nodes, or every node announces them over BGP to
+routers that spread exporters by ECMP; on every node nginx's stream module or the kernel plane sends
+each exporter to one collector by consistent hashing. This file only wires:
 stack config → validated model and each node's files (core) → components → exports. Bad config stops
 here, before any resource is registered.
 """
@@ -9,6 +10,7 @@ here, before any resource is registered.
 import pulumi
 
 from components.agent_sources import agent_sources
+from components.bgp_speakers import BgpSpeakers
 from components.collector_health import CollectorHealth
 from components.docker_host import DockerHost
 from components.docker_site import DockerSite
@@ -31,19 +33,26 @@ if stack.target == "docker":
     hosts = {node.name: DockerHost(node, site.network, site.image) for node in stack.nodes}
 else:
     assert private_key is not None  # load_stack refuses target ssh without it
-    hosts = {node.name: SshHost(node.name, {"node": node, "private_key": private_key}) for node in stack.nodes}
+    hosts = {
+        node.name: SshHost(node.name, {"node": node, "private_key": private_key, "routing": stack.routing})
+        for node in stack.nodes
+    }
 
-vrrp = VrrpGroup(f"{project}-vrrp", {"stack": stack, "files": files, "hosts": hosts})
+routing: VrrpGroup | BgpSpeakers
+if stack.routing == "bgp":
+    routing = BgpSpeakers(f"{project}-bgp", {"stack": stack, "files": files, "hosts": hosts})
+else:
+    routing = VrrpGroup(f"{project}-vrrp", {"stack": stack, "files": files, "hosts": hosts})
 pools = {
     pool.name: NginxUdpPool(pool.name, {"pool": pool, "files": files, "hosts": hosts})
     for pool in stack.pools_on("nginx")
 }
 kernel = KernelPlane(f"{project}-kernel", {"stack": stack, "files": files, "hosts": hosts})
 health = CollectorHealth(f"{project}-health", {"stack": stack, "files": files, "hosts": hosts})
-stagers: list[Stager] = [vrrp, *pools.values(), kernel, health]
+stagers: list[Stager] = [routing, *pools.values(), kernel, health]
 
-# One node at a time, lowest priority first: the backups take a change before the master does, and a
-# node whose apply fails stops the rollout with the master untouched.
+# One node at a time (stack.rollout_order: with VRRP the backups before the master): a node whose
+# apply fails stops the rollout with the nodes after it untouched.
 nodes: dict[str, LbNode] = {}
 rollout: list[pulumi.Resource] = []
 for node in stack.rollout_order():
@@ -59,19 +68,22 @@ for node in stack.rollout_order():
     )
     rollout = [nodes[node.name].activated]
 
-pulumi.export("vips", vrrp.vips)
+pulumi.export("vips", routing.vips)
 pulumi.export(
     "endpoints",
     kernel.endpoints.apply(lambda kernel_pools: {**kernel_pools, **{n: p.endpoint for n, p in pools.items()}}),
 )
-pulumi.export(
-    "nodes",
-    vrrp.initial_roles.apply(
-        lambda roles: {
-            node.name: {"address": str(node.address), "roles": {vip: roles[vip][node.name] for vip in roles}}
-            for node in stack.nodes
-        }
-    ),
-)
+if isinstance(routing, VrrpGroup):
+    pulumi.export(
+        "nodes",
+        routing.initial_roles.apply(
+            lambda roles: {
+                node.name: {"address": str(node.address), "roles": {vip: roles[vip][node.name] for vip in roles}}
+                for node in stack.nodes
+            }
+        ),
+    )
+else:
+    pulumi.export("nodes", routing.sessions)
 pulumi.export("healthChecked", health.checked)
 pulumi.export("filesHash", {name: nodes[name].files_hash for name in sorted(nodes)})

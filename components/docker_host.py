@@ -10,7 +10,8 @@ import pulumi_docker as docker
 from core import commands
 from core.model import Node
 from core.paths import PATHS
-from core.render import NodeFile, namespaced_sysctls
+from core.render import namespaced_sysctls
+from core.templating import NodeFile
 
 from .transport import secret_content
 

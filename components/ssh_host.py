@@ -13,7 +13,8 @@ from core import commands
 from core.model import Node
 from core.paths import PATHS
 from core.project import PROJECT
-from core.render import NodeFile, render_teardown
+from core.render import render_teardown
+from core.templating import NodeFile
 
 from .transport import secret_content
 
@@ -23,6 +24,8 @@ class SshHostArgs(TypedDict):
     """The node (core.model.Node); its `ssh` block says how to reach it."""
     private_key: pulumi.Output[str]
     """The private key, a secret."""
+    routing: str
+    """The stack's routing mode ("vrrp" or "bgp"): which daemons the install step adds."""
 
 
 class SshHost(pulumi.ComponentResource):
@@ -41,7 +44,7 @@ class SshHost(pulumi.ComponentResource):
         install = command.remote.Command(
             f"{name}-install",
             connection=self._connection,
-            create=commands.install_command(),
+            create=commands.install_command(args["routing"]),
             opts=pulumi.ResourceOptions(parent=self),
         )
         # Made once: a staging step that ran again on a change would wipe the files whose uploads did not.

@@ -23,8 +23,9 @@ def load_stack() -> tuple[Stack, pulumi.Output[str] | None]:
     raw = project_config({**get_config_env(), **CONFIG.get()})
     # Read without a plain copy in any output: the model keeps it in a SecretStr, files carrying it are secret.
     password = pulumi.runtime.get_config(f"{PROJECT}:vrrpPassword")
+    bgp_password = pulumi.runtime.get_config(f"{PROJECT}:bgpPassword")
     try:
-        stack = parse_stack(raw, vrrp_password=password)
+        stack = parse_stack(raw, vrrp_password=password, bgp_password=bgp_password)
     except ConfigError as error:
         raise error.with_prefix(f"{PROJECT}:") from None
     private_key = pulumi.Config(PROJECT).get_secret("sshPrivateKey")

@@ -10,7 +10,7 @@ from typing import Protocol
 import pulumi
 
 from core.compose import NodeFiles
-from core.render import NodeFile
+from core.templating import NodeFile
 
 
 class Transport(Protocol):

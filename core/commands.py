@@ -12,19 +12,21 @@ from .paths import PATHS
 APT_PACKAGES = (
     "nginx-light",
     "libnginx-mod-stream",
-    "keepalived",
     "iproute2",
     "procps",
     "python3",
     "util-linux",
     "nftables",
 )
-DNF_PACKAGES = ("nginx", "nginx-mod-stream", "keepalived", "iproute", "procps-ng", "python3", "util-linux", "nftables")
+DNF_PACKAGES = ("nginx", "nginx-mod-stream", "iproute", "procps-ng", "python3", "util-linux", "nftables")
+ROUTING_PACKAGES = {"vrrp": (("keepalived",), ("keepalived",)), "bgp": (("frr", "frr-pythontools"), ("frr",))}
+"""The routing mode's daemons (apt, dnf): keepalived, or FRR with the tools its reload needs."""
 
 
-def install_command() -> str:
-    apt = " ".join(APT_PACKAGES)
-    dnf = " ".join(DNF_PACKAGES)
+def install_command(routing: str = "vrrp") -> str:
+    apt_routing, dnf_routing = ROUTING_PACKAGES[routing]
+    apt = " ".join((*APT_PACKAGES, *apt_routing))
+    dnf = " ".join((*DNF_PACKAGES, *dnf_routing))
     return (
         "set -eu; "
         "if command -v apt-get >/dev/null; then "
@@ -32,7 +34,7 @@ def install_command() -> str:
         f"{{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {apt}; }}; "
         "elif command -v dnf >/dev/null; then "
         f"rpm -q {dnf} >/dev/null 2>&1 || dnf install -y -q {dnf}; "
-        "else echo 'ha-udp-lb: neither apt-get nor dnf found; install nginx (stream module) and keepalived' >&2; "
+        f"else echo 'ha-udp-lb: neither apt-get nor dnf found; install {apt}' >&2; "
         "exit 1; fi"
     )
 

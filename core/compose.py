@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from .model import Node, Stack
 from .paths import PATHS
 from .render import (
-    NodeFile,
     render_apply,
     render_entrypoint,
     render_health,
@@ -19,9 +18,12 @@ from .render import (
     render_pool,
     render_vrrp,
 )
+from .render_bgp import render_bgp
+from .templating import NodeFile
 
-VRRP, HEALTH, KERNEL, NODE = "vrrp", "health", "kernel", "node"
-"""Owners of a node's files besides the pools: VrrpGroup, CollectorHealth, KernelPlane and LbNode."""
+VRRP, BGP, HEALTH, KERNEL, NODE = "vrrp", "bgp", "health", "kernel", "node"
+"""Owners of a node's files besides the pools: VrrpGroup or BgpSpeakers (the stack's routing),
+CollectorHealth, KernelPlane and LbNode."""
 
 
 def pool_part(pool_name: str) -> str:
@@ -44,7 +46,7 @@ class NodeFiles:
 def compose_node(stack: Stack, node: Node, agent: Mapping[str, str]) -> NodeFiles:
     """Every file `node` needs. `agent`: the health agent's sources (path under its directory → text)."""
     parts = {
-        VRRP: render_vrrp(stack, node),
+        **({VRRP: render_vrrp(stack, node)} if stack.routing == "vrrp" else {BGP: render_bgp(stack, node)}),
         HEALTH: render_health(stack, node, agent),
         KERNEL: render_kernel(stack, node),
         NODE: {**render_nginx(stack, node), **render_entrypoint(stack, node)},

@@ -15,7 +15,7 @@ from .checks import check_stack
 from .errors import ConfigError, Problem
 from .model import INTERFACE_PATTERN, NAME_PATTERN, USER_PATTERN, Stack
 
-SECRET_KEYS = ("vrrpPassword", "sshPrivateKey")
+SECRET_KEYS = ("vrrpPassword", "bgpPassword", "sshPrivateKey")
 """Set with `pulumi config set --secret`; never in a stack file in clear."""
 
 PATTERN_HELP = {
@@ -25,15 +25,16 @@ PATTERN_HELP = {
 }
 
 
-def parse_stack(raw: Mapping[str, Any], vrrp_password: str | None = None) -> Stack:
-    """Return the stack, or raise `ConfigError` naming every problem at once. `vrrp_password` comes
-    from the secret `vrrpPassword`, never from the stack file."""
+def parse_stack(raw: Mapping[str, Any], vrrp_password: str | None = None, bgp_password: str | None = None) -> Stack:
+    """Return the stack, or raise `ConfigError` naming every problem at once. The passwords come from
+    the secrets `vrrpPassword` and `bgpPassword`, never from the stack file."""
     if not isinstance(raw, Mapping):
         raise ConfigError([Problem("", type(raw).__name__, "the stack config must be a mapping of keys")])
-    vrrp = raw.get("vrrp")
-    if isinstance(vrrp, Mapping) and "password" in vrrp:
-        fix = "never write it in the stack file; set it as a secret: pulumi config set --secret vrrpPassword"
-        raise ConfigError([Problem("vrrp.password", "******", fix)])
+    for block, secret in (("vrrp", "vrrpPassword"), ("bgp", "bgpPassword")):
+        section = raw.get(block)
+        if isinstance(section, Mapping) and "password" in section:
+            fix = f"never write it in the stack file; set it as a secret: pulumi config set --secret {secret}"
+            raise ConfigError([Problem(f"{block}.password", "******", fix)])
     try:
         stack = Stack.model_validate(dict(raw))
     except ValidationError as error:
@@ -42,6 +43,8 @@ def parse_stack(raw: Mapping[str, Any], vrrp_password: str | None = None) -> Sta
         raise ConfigError(problems) from None
     if vrrp_password is not None:
         stack = stack.model_copy(update={"vrrp": stack.vrrp.model_copy(update={"password": SecretStr(vrrp_password)})})
+    if bgp_password is not None and stack.bgp is not None:
+        stack = stack.model_copy(update={"bgp": stack.bgp.model_copy(update={"password": SecretStr(bgp_password)})})
     problems = check_stack(stack)
     if problems:
         raise ConfigError(problems)

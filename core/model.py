@@ -28,6 +28,7 @@ NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
 INTERFACE_PATTERN = r"^[A-Za-z0-9_.:-]{1,15}$"
 USER_PATTERN = r"^[a-z_][a-z0-9_-]{0,31}$"
 
+
 class SshConnection(Frozen):
     """How Pulumi reaches an existing host. The private key is the secret `sshPrivateKey`."""
 
@@ -252,8 +253,7 @@ class Tuning(Frozen):
 class Stack(Frozen):
     target: Literal["docker", "ssh"] = "docker"
     routing: Literal["vrrp", "bgp"] = "vrrp"
-    """vrrp: one node holds each VIP on a shared subnet. bgp: every healthy node announces every VIP to
-    the routers (`bgp`), which spread exporters over them by ECMP (README: choosing)."""
+    """vrrp: one node holds each VIP on one subnet. bgp: every node announces every VIP (README)."""
     bgp: Bgp | None = None
     nodes: list[Node]
     vips: Annotated[list[Vip], Field(min_length=1)]

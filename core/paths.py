@@ -30,6 +30,10 @@ class Paths:
     """Where the agent logs when no journal takes its output (containers, the lab)."""
     pool_dir: str = "/etc/nginx/ha-udp-lb/pools"
     staging: str = "/var/lib/ha-udp-lb/staging"
+    frr_conf: str = "/etc/frr/frr.conf"
+    frr_daemons: str = "/etc/frr/daemons"
+    drain_file: str = "/var/lib/ha-udp-lb/drain"
+    """routing bgp: while it exists, the node withdraws its VIPs (a planned drain) and keeps forwarding."""
 
     @property
     def down_file(self) -> str:
@@ -47,6 +51,11 @@ class Paths:
     @property
     def health_state(self) -> str:
         return f"{self.run_dir}/health.json"
+
+    @property
+    def announced(self) -> str:
+        """routing bgp: the VIPs the agent last put on lo, so the teardown withdraws exactly those."""
+        return f"{self.run_dir}/announced"
 
     @property
     def health_pid(self) -> str:
@@ -95,6 +104,7 @@ class Paths:
     def directories(self) -> list[str]:
         """Every directory a node file lives in."""
         files = [self.keepalived_conf, self.nginx_conf, self.sysctl, self.apply_script, self.watch_unit, *self.dropins]
+        files += [self.frr_conf]
         files += [self.health_config, *(self.agent_file(f"{package}/__init__.py") for package in AGENT_PACKAGES)]
         return sorted({path.rsplit("/", 1)[0] for path in files} | {self.pool_dir})
 
@@ -104,7 +114,7 @@ class Paths:
 
     @property
     def dropins(self) -> list[str]:
-        return [self.dropin("keepalived.service"), self.dropin("nginx.service")]
+        return [self.dropin("keepalived.service"), self.dropin("nginx.service"), self.dropin("frr.service")]
 
     @property
     def watch_unit(self) -> str:

@@ -6,11 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cache
 from typing import Any
-
-import jinja2
 
 import slot_table as slots
 
@@ -19,46 +15,18 @@ from .complaints import COMPLAINT
 from .model import Node, Pool, Stack
 from .paths import PATHS
 from .procnet import proc_net_local_address
-from .project import PROJECT, REPO
-
-TEMPLATES = REPO / "templates"
-
-
-@dataclass(frozen=True)
-class NodeFile:
-    content: str
-    mode: int
-    secret: bool = False
-    """True when the content carries a secret (the VRRP password): keep it out of logs and outputs."""
-
-
-@cache
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-
-
-def _render(template: str, **context: Any) -> str:
-    return _environment().get_template(template).render(paths=PATHS, **context)
-
-
-def _common(stack: Stack, node: Node) -> dict[str, Any]:
-    return {"node": node, "vrrp": stack.vrrp, "health": stack.health, "tuning": stack.tuning}
+from .project import PROJECT
+from .render_bgp import announce_settings
+from .templating import NodeFile, common_context, render_template, restart_dropin
 
 
 def render_vrrp(stack: Stack, node: Node) -> dict[str, NodeFile]:
     """keepalived and what keeps it honest about nginx: the config, the socket watcher, the VIPs on lo."""
-    common = _common(stack, node)
+    common = common_context(stack, node)
     password = stack.vrrp.password.get_secret_value() if stack.vrrp.password else None
     return {
         PATHS.keepalived_conf: NodeFile(
-            _render(
+            render_template(
                 "keepalived.conf.j2",
                 instances=_instances(stack, node),
                 kernel=bool(stack.pools_on("kernel")),
@@ -70,7 +38,7 @@ def render_vrrp(stack: Stack, node: Node) -> dict[str, NodeFile]:
             secret=password is not None,
         ),
         PATHS.health_script: NodeFile(
-            _render(
+            render_template(
                 "nginx-health.sh.j2",
                 sockets=sorted({proc_net_local_address(p.vip, p.port) for p in stack.pools_on("nginx")}),
                 watch_seconds=f"{stack.health.watch_interval_ms / 1000:.3f}",
@@ -80,24 +48,24 @@ def render_vrrp(stack: Stack, node: Node) -> dict[str, NodeFile]:
             0o755,
         ),
         PATHS.loopback_script: NodeFile(
-            _render("loopback-vips.sh.j2", vips=[vip.address.ip for vip in stack.vips], **common), 0o755
+            render_template("loopback-vips.sh.j2", vips=[vip.address.ip for vip in stack.vips], **common), 0o755
         ),
-        PATHS.sysctl: NodeFile(
-            _render(
-                "sysctl.conf.j2",
-                forward={p.vip.version for p in stack.pools_on("kernel")},
-                **common,
-            ),
-            0o644,
-        ),
-        PATHS.watch_unit: NodeFile(_render("nginx-watch.service.j2", **common), 0o644),
-        PATHS.loopback_unit: NodeFile(_render("loopback-vips.service.j2", **common), 0o644),
-        PATHS.dropin("keepalived.service"): _restart_dropin(stack, node),
+        PATHS.sysctl: sysctls(stack, node),
+        PATHS.watch_unit: NodeFile(render_template("nginx-watch.service.j2", **common), 0o644),
+        PATHS.loopback_unit: NodeFile(render_template("loopback-vips.service.j2", **common), 0o644),
+        PATHS.dropin("keepalived.service"): restart_dropin(stack, node),
     }
 
 
-def _restart_dropin(stack: Stack, node: Node) -> NodeFile:
-    return NodeFile(_render("restart.conf.j2", **_common(stack, node)), 0o644)
+def sysctls(stack: Stack, node: Node) -> NodeFile:
+    """The node's sysctl drop-in: forwarding for the kernel plane, ARP kept off the VIPs on lo, and with
+    routing bgp loose reverse-path filtering (datagrams arrive from exporters the node has no route to
+    on that link)."""
+    forward = {p.vip.version for p in stack.pools_on("kernel")}
+    content = render_template(
+        "sysctl.conf.j2", forward=forward, bgp=stack.routing == "bgp", **common_context(stack, node)
+    )
+    return NodeFile(content, 0o644)
 
 
 def render_health(stack: Stack, node: Node, agent: Mapping[str, str]) -> dict[str, NodeFile]:
@@ -108,6 +76,7 @@ def render_health(stack: Stack, node: Node, agent: Mapping[str, str]) -> dict[st
         "kernel_down": PATHS.kernel_down_file,
         "state": PATHS.health_state,
         "metrics": PATHS.metrics,
+        "announce": announce_settings(stack),
         "pools": [
             {
                 "name": pool.name,
@@ -124,7 +93,9 @@ def render_health(stack: Stack, node: Node, agent: Mapping[str, str]) -> dict[st
     }
     return {
         PATHS.health_config: NodeFile(json.dumps(config, indent=2, sort_keys=True) + "\n", 0o644),
-        PATHS.health_unit: NodeFile(_render("health.service.j2", **_common(stack, node)), 0o644),
+        PATHS.health_unit: NodeFile(
+            render_template("health.service.j2", bgp=stack.routing == "bgp", **common_context(stack, node)), 0o644
+        ),
         **{PATHS.agent_file(relative): NodeFile(source, 0o644) for relative, source in sorted(agent.items())},
     }
 
@@ -144,8 +115,8 @@ def _kernel_settings(pool: Pool) -> dict[str, Any]:
 def render_nginx(stack: Stack, node: Node) -> dict[str, NodeFile]:
     """nginx's main file: workers, limits, and the include of every pool file."""
     return {
-        PATHS.nginx_conf: NodeFile(_render("nginx.conf.j2", **_common(stack, node)), 0o644),
-        PATHS.dropin("nginx.service"): _restart_dropin(stack, node),
+        PATHS.nginx_conf: NodeFile(render_template("nginx.conf.j2", **common_context(stack, node)), 0o644),
+        PATHS.dropin("nginx.service"): restart_dropin(stack, node),
     }
 
 
@@ -154,7 +125,9 @@ def render_kernel(stack: Stack, node: Node) -> dict[str, NodeFile]:
     pools = stack.pools_on("kernel")
     if not pools:
         return {}
-    content = _render("kernel.nft.j2", table=PATHS.kernel_table, pools=[kernel_pool(p) for p in pools], node=node)
+    content = render_template(
+        "kernel.nft.j2", table=PATHS.kernel_table, pools=[kernel_pool(p) for p in pools], node=node
+    )
     return {PATHS.kernel_ruleset: NodeFile(content, 0o644)}
 
 
@@ -193,13 +166,13 @@ def render_entrypoint(stack: Stack, node: Node) -> dict[str, NodeFile]:
     """The container's command on the docker target; nothing on ssh hosts."""
     if stack.target != "docker":
         return {}
-    content = _render("container-entrypoint.sh.j2", **_common(stack, node))
+    content = render_template("container-entrypoint.sh.j2", **common_context(stack, node))
     return {PATHS.container_entrypoint: NodeFile(content, 0o755)}
 
 
 def render_pool(stack: Stack, pool: Pool) -> dict[str, NodeFile]:
     """One pool's upstream and listener: the same bytes for every node."""
-    content = _render(
+    content = render_template(
         "nginx-pool.conf.j2",
         pool=pool,
         upstream=f"pool_{pool.name.replace('-', '_')}",
@@ -212,8 +185,8 @@ def render_pool(stack: Stack, pool: Pool) -> dict[str, NodeFile]:
 def render_apply(node: Node, files: dict[str, NodeFile]) -> dict[str, NodeFile]:
     """The script that validates, installs and activates `files` (itself included) on `node`."""
     listed = sorted([*((path, f.mode) for path, f in files.items()), (PATHS.apply_script, 0o755)])
-    kernel = PATHS.kernel_ruleset in files
-    content = _render("apply.sh.j2", node=node, files=listed, complaint=COMPLAINT, kernel=kernel)
+    kernel, bgp = PATHS.kernel_ruleset in files, PATHS.frr_conf in files
+    content = render_template("apply.sh.j2", node=node, files=listed, complaint=COMPLAINT, kernel=kernel, bgp=bgp)
     return {PATHS.apply_script: NodeFile(content, 0o755)}
 
 
@@ -251,7 +224,9 @@ def render_teardown() -> str:
         *PATHS.dropins,
     ]
     dropin_directories = sorted({path.rsplit("/", 1)[0] for path in PATHS.dropins})
-    return _render("teardown.sh.j2", directories=directories, files=files, shared_directories=dropin_directories)
+    return render_template(
+        "teardown.sh.j2", directories=directories, files=files, shared_directories=dropin_directories
+    )
 
 
 def namespaced_sysctls(files: dict[str, NodeFile]) -> dict[str, str]:

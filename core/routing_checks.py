@@ -57,6 +57,22 @@ def _bgp(stack: Stack) -> Findings:
                 "the same collector from any node (nginx keeps sessions and collector health per node); "
                 "use dataPlane: kernel",
             )
+    if stack.bgp.password is not None:
+        secret = stack.bgp.password.get_secret_value()
+        if not 1 <= len(secret) <= 80 or not all(33 <= ord(c) <= 126 and c not in "\"'\\{}#!" for c in secret):
+            yield Problem(
+                "bgpPassword",
+                "******",
+                "must be 1 to 80 printable ASCII characters without spaces, quotes, backslashes, braces, # or ! "
+                "(it is written into frr.conf); choose another",
+            )
+    yield from _bgp_nodes(stack)
+    yield from _bgp_vips(stack)
+
+
+def _bgp_nodes(stack: Stack) -> Findings:
+    """Every node has a router on its link; every router is on some node's link."""
+    assert stack.bgp is not None
     addresses = {str(node.address.ip) for node in stack.nodes}
     for i, node in enumerate(stack.nodes):
         if node.address.version != 4:
@@ -84,6 +100,10 @@ def _bgp(stack: Stack) -> Findings:
                 f"is the nodes' own AS ({stack.bgp.asn}); the nodes speak eBGP to their routers: give the "
                 "nodes an AS of their own",
             )
+
+
+def _bgp_vips(stack: Stack) -> Findings:
+    addresses = {str(node.address.ip) for node in stack.nodes}
     for i, vip in enumerate(stack.vips):
         if vip.address.version != 4:
             yield Problem(f"vips[{i}].address", str(vip.address), "routing bgp announces IPv4 only; use an IPv4 VIP")

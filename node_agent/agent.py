@@ -1,5 +1,4 @@
-"""The loop: probe every collector host on its schedule, take in what comes back, judge every pool's
-backends, and when a pool's usable set changes, mark nginx's pool file and reload."""
+"""The loop: probe each collector host, take in replies, judge each pool's backends, act on changes."""
 
 from __future__ import annotations
 
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import pools, report
+from .announce import Announcer
 from .judge import CheckSettings, HostEvidence, Verdict, judge, usable
 from .kernel import KernelPool
 from .kernel_plane import KernelPlane
@@ -96,6 +96,7 @@ class Agent:
         """Per pool, where it sends and whether it panics: what the pool files and slot maps say."""
         kernel_pools = {p.name: p.kernel for p in self.pools if p.kernel}
         self.kernel = KernelPlane(kernel_pools, str(config["kernel_down"]), self._backends())
+        self.announcer = Announcer.from_config(config.get("announce"))
 
     def run(self) -> None:
         """Until stopped; its metrics go with it, so that nothing claims health while it is not judging."""
@@ -110,7 +111,7 @@ class Agent:
             self.synced = True
         now = time.monotonic_ns()
         wake = min((self._probe(host, now) for host in self.hosts.values()), default=now + REPORT_EVERY_NS)
-        wake = min(wake, self._run_checks(now), self.kernel.watch(now))
+        wake = min(wake, self._run_checks(now), self.kernel.watch(now), self.announcer.follow(now))
         ready, _, _ = select.select(list(self.wire.icmp.values()), [], [], max(0, wake - now) / 1e9)
         now = time.monotonic_ns()
         for version, sock in self.wire.icmp.items():
@@ -250,7 +251,8 @@ class Agent:
         self.reported_ns = now
         report.write_atomically(self.state_path, report.state_json(self.node, now, self.views, self.transitions))
         hosts = {address: host.evidence for address, host in self.hosts.items()}
-        metrics = report.metrics(self.views, self.counts, hosts, self.sent) + self.kernel.metrics()
+        metrics = report.metrics(self.views, self.counts, hosts, self.sent)
+        metrics += self.kernel.metrics() + self.announcer.metrics()
         metrics += report.liveness(self.last_turn_s or time.time(), self.turn_errors)
         report.write_atomically(self.metrics_path, metrics)
 

@@ -13,7 +13,7 @@ from typing import Any
 from core.config import parse_stack
 from core.model import Stack
 from core.paths import PATHS
-from core.render import NodeFile
+from core.templating import NodeFile
 
 from .recorder import Recording, record
 from .stackfile import stack_config

@@ -8,7 +8,7 @@ packages=(nginx-light libnginx-mod-stream keepalived iproute2 nfdump procps util
 # Real collectors and senders for the identity tests; systemd-analyze judges the units.
 packages+=(pmacct rsyslog snmptrapd snmp systemd)
 # The routed lab (routing: bgp): FRR on the router and on the nodes.
-packages+=(frr)
+packages+=(frr frr-pythontools)
 # The docker check makes its base image offline; mmdebstrap reads the archive keyring with gpg (only a
 # Recommends of it, and recommends are not installed here).
 packages+=(mmdebstrap gpg)

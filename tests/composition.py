@@ -6,7 +6,7 @@ from __future__ import annotations
 from components.agent_sources import agent_sources
 from core.compose import compose_node
 from core.model import Node, Stack
-from core.render import NodeFile
+from core.templating import NodeFile
 
 AGENT = agent_sources()
 

@@ -16,7 +16,7 @@ from core.model import Node, Stack
 from core.paths import PATHS
 from core.procnet import proc_net_local_address
 from core.project import REPO
-from core.render import NodeFile
+from core.templating import NodeFile
 from runner.stackfile import stack_config
 from runner.synth import write_tree
 from tests.base_config import config

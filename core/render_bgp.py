@@ -1,0 +1,57 @@
+"""A node's files for `routing: bgp`, as pure functions of the stack: FRR's config and daemons (its
+sysctls are render.sysctls). The health agent's share (the announcement) is in its config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Node, Stack
+from .paths import PATHS
+from .templating import NodeFile, render_template, restart_dropin
+
+BFD_PROFILE = "ha-udp-lb"
+PREFIX_LIST = "HA-UDP-LB-VIPS"
+
+
+def render_bgp(stack: Stack, node: Node) -> dict[str, NodeFile]:
+    """FRR announcing every VIP to the routers on the node's subnet, BFD watching each session."""
+    bgp = stack.bgp
+    assert bgp is not None  # checked: routing bgp needs its block
+    password = bgp.password.get_secret_value() if bgp.password else None
+    frr_conf = render_template(
+        "frr.conf.j2",
+        node=node,
+        asn=bgp.asn,
+        peers=peers_of(stack, node),
+        vips=[vip.address.ip for vip in stack.vips],
+        bfd=bgp.bfd,
+        bfd_profile=BFD_PROFILE,
+        prefix_list=PREFIX_LIST,
+        hold_time=bgp.hold_time,
+        keepalive=max(1, bgp.hold_time // 3),
+        password=password,
+    )
+    return {
+        PATHS.frr_conf: NodeFile(frr_conf, 0o640, secret=password is not None),
+        PATHS.frr_daemons: NodeFile(render_template("frr-daemons.j2", node=node), 0o640),
+        PATHS.dropin("frr.service"): restart_dropin(stack, node),
+    }
+
+
+def peers_of(stack: Stack, node: Node) -> list[Any]:
+    """The routers on `node`'s own subnet: a node peers over its link, never through another router."""
+    assert stack.bgp is not None
+    return [peer for peer in stack.bgp.peers if peer.address in node.address.network]
+
+
+def announce_settings(stack: Stack) -> dict[str, Any] | None:
+    """What the health agent needs to own the announcement (node_agent.announce), or None with VRRP."""
+    if stack.routing != "bgp":
+        return None
+    return {
+        "vips": [str(vip.address.ip) for vip in stack.vips],
+        "table": PATHS.kernel_table,
+        "drain_file": PATHS.drain_file,
+        "state_file": PATHS.announced,
+        "forwarding": ["/proc/sys/net/ipv4/ip_forward"],
+    }

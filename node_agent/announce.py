@@ -1,0 +1,85 @@
+"""With `routing: bgp`, the agent owns the node's announcement of its VIPs: each VIP is a host route on
+lo, and FRR announces a VIP only while that route exists (`network` with import-check). So the VIPs
+are added only while this node can serve them (its kernel table loaded, forwarding on, not drained) and
+deleted within one turn (20 ms) of it no longer can. Kernel state, not FRR's: it survives FRR restarts,
+and the teardown finds it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import commands, kernel, report
+
+SETTLE_NS = 500_000_000
+"""How long the node must be able to serve before it announces (again): a table reloaded after a flush
+does not flap the route at the routers."""
+LOOK_EVERY_NS = 20_000_000
+
+
+class Announcer:
+    def __init__(self, vips: list[str], table: str, drain_file: str, state_file: str, forwarding: list[str]) -> None:
+        self.vips = vips
+        self.table = table
+        self.drain_file = Path(drain_file)
+        self.state_file = state_file
+        self.forwarding = [Path(path) for path in forwarding]
+        """/proc/sys files that must read 1: the node forwards what its table rewrites."""
+        self.able_since: int | None = None
+        self.announced: bool | None = None
+        """None until the first turn has set the VIPs one way or the other."""
+        self.reason = "starting"
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | None) -> Announcer:
+        """With VRRP (no config) one with no VIPs, which does nothing."""
+        if not config:
+            return cls([], "", "", "", [])
+        return cls(config["vips"], config["table"], config["drain_file"], config["state_file"], config["forwarding"])
+
+    def follow(self, now: int) -> int:
+        """Announce or withdraw as the node's state says; returns when to look again."""
+        if not self.vips:
+            return now + 1_000_000_000
+        reason = self._why_not()
+        if reason is None:
+            self.able_since = self.able_since if self.able_since is not None else now
+        else:
+            self.able_since = None
+        wanted = self.able_since is not None and now - self.able_since >= SETTLE_NS
+        if wanted != self.announced:
+            self._set(wanted, reason or "able to serve")
+        return now + LOOK_EVERY_NS
+
+    def _why_not(self) -> str | None:
+        if not kernel.loaded(self.table):
+            return "the kernel plane's table is missing"
+        if any(path.read_text().strip() != "1" for path in self.forwarding):
+            return "forwarding is off"
+        if self.drain_file.exists():
+            return f"drained ({self.drain_file} exists)"
+        return None
+
+    def _set(self, announce: bool, reason: str) -> None:
+        verb = "replace" if announce else "del"
+        problems = [commands.run(["ip", "-4", "addr", verb, f"{vip}/32", "dev", "lo"]) for vip in self.vips]
+        # Deleting an address that is not there is not a failure to withdraw.
+        failed = [p for p in problems if p and not (not announce and "Cannot assign" in p)]
+        if failed:
+            report.log(f"could not {'announce' if announce else 'withdraw'} the VIPs: {failed[0]}")
+            return
+        if announce:
+            report.write_atomically(self.state_file, "".join(f"{vip}\n" for vip in self.vips))
+        self.announced = announce
+        self.reason = reason
+        report.log(f"VIPs {'announced' if announce else 'withdrawn'}: {reason}")
+
+    def metrics(self) -> str:
+        if not self.vips:
+            return ""
+        value = 1 if self.announced else 0
+        return (
+            "# HELP ha_udp_lb_announced 1 while this node announces its VIPs over BGP.\n"
+            "# TYPE ha_udp_lb_announced gauge\n"
+            f"ha_udp_lb_announced {value}\n"
+        )
