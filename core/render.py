@@ -11,12 +11,12 @@ from typing import Any
 import slot_table as slots
 
 from .addresses import host_port
+from .announce import announce_settings
 from .complaints import COMPLAINT
 from .model import Node, Pool, Stack
 from .paths import PATHS
 from .procnet import proc_net_local_address
 from .project import PROJECT
-from .render_bgp import announce_settings
 from .templating import NodeFile, common_context, render_template, restart_dropin
 
 

@@ -1,5 +1,5 @@
-"""A node's files for `routing: bgp`, as pure functions of the stack: FRR's config and daemons (its
-sysctls are render.sysctls). The health agent's share (the announcement) is in its config."""
+"""A node's files for `routing: bgp`, as pure functions of the stack: FRR's config and daemons, the
+sysctls, FRR's restart drop-in. The health agent's share (the announcement) is core.announce."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from .model import Node, Stack
 from .paths import PATHS
+from .render import sysctls
 from .templating import NodeFile, render_template, restart_dropin
 
 BFD_PROFILE = "ha-udp-lb"
@@ -34,6 +35,7 @@ def render_bgp(stack: Stack, node: Node) -> dict[str, NodeFile]:
     return {
         PATHS.frr_conf: NodeFile(frr_conf, 0o640, secret=password is not None),
         PATHS.frr_daemons: NodeFile(render_template("frr-daemons.j2", node=node), 0o640),
+        PATHS.sysctl: sysctls(stack, node),
         PATHS.dropin("frr.service"): restart_dropin(stack, node),
     }
 
@@ -42,16 +44,3 @@ def peers_of(stack: Stack, node: Node) -> list[Any]:
     """The routers on `node`'s own subnet: a node peers over its link, never through another router."""
     assert stack.bgp is not None
     return [peer for peer in stack.bgp.peers if peer.address in node.address.network]
-
-
-def announce_settings(stack: Stack) -> dict[str, Any] | None:
-    """What the health agent needs to own the announcement (node_agent.announce), or None with VRRP."""
-    if stack.routing != "bgp":
-        return None
-    return {
-        "vips": [str(vip.address.ip) for vip in stack.vips],
-        "table": PATHS.kernel_table,
-        "drain_file": PATHS.drain_file,
-        "state_file": PATHS.announced,
-        "forwarding": ["/proc/sys/net/ipv4/ip_forward"],
-    }
