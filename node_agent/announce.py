@@ -46,7 +46,10 @@ class Announcer:
             self.able_since = self.able_since if self.able_since is not None else now
         else:
             self.able_since = None
-        wanted = self.able_since is not None and now - self.able_since >= SETTLE_NS
+        # At start the plane is as apply left it, loaded: announcing at once keeps a deploy, which
+        # restarts the agent, from withdrawing every node in turn.
+        settled = self.announced is None or (self.able_since is not None and now - self.able_since >= SETTLE_NS)
+        wanted = reason is None and settled
         if wanted != self.announced:
             self._set(wanted, reason or "able to serve")
         return now + LOOK_EVERY_NS

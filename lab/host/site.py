@@ -110,7 +110,7 @@ def _build(
     bundle: Path | None,
 ) -> LabState:
     netns.add_bridge(BRIDGE)
-    nodes = [_start_node(stack, node.name, bundle) for node in stack.nodes]
+    nodes = [start_node(stack, node.name, bundle) for node in stack.nodes]
     return around_nodes(stack_name, stack, subnet, nodes, BRIDGE, exporters, collectors)
 
 
@@ -124,11 +124,11 @@ def around_nodes(
     collectors: dict[str, str] | None = None,
 ) -> LabState:
     """The stack's collectors and `exporters` exporters on `bridge` beside its running `nodes`."""
-    pools = _pool_states(stack, collectors or {})
-    backends = _add_backends(pools, subnet, bridge)
+    pools = pool_states(stack, collectors or {})
+    backends = add_backends(pools, subnet, bridge)
     used = {IPv4Address(n.address) for n in nodes} | {IPv4Address(b.address) for b in backends}
     used |= {IPv4Address(str(v.address.ip)) for v in stack.vips}
-    exporter_states = _add_exporters(subnet, used, exporters, bridge)
+    exporter_states = add_exporters(subnet, used, exporters, bridge)
     return LabState(
         stack=stack_name,
         nodes=nodes,
@@ -141,7 +141,7 @@ def around_nodes(
     )
 
 
-def _pool_states(stack: Stack, collectors: dict[str, str]) -> list[PoolState]:
+def pool_states(stack: Stack, collectors: dict[str, str]) -> list[PoolState]:
     return [
         PoolState(
             name=p.name,
@@ -154,7 +154,7 @@ def _pool_states(stack: Stack, collectors: dict[str, str]) -> list[PoolState]:
     ]
 
 
-def _add_backends(pools: list[PoolState], subnet: IPv4Interface, bridge: str) -> list[BackendState]:
+def add_backends(pools: list[PoolState], subnet: IPv4Interface, bridge: str) -> list[BackendState]:
     """A namespace on `bridge` per collector address of the pools, its collectors started."""
     ports_by_address: dict[str, dict[int, str]] = {}
     for pool in pools:
@@ -181,7 +181,7 @@ def _add_backends(pools: list[PoolState], subnet: IPv4Interface, bridge: str) ->
 EXPORTER_NAMESPACES = 4
 
 
-def _add_exporters(subnet: IPv4Interface, used: set[IPv4Address], count: int, bridge: str) -> list[ExporterState]:
+def add_exporters(subnet: IPv4Interface, used: set[IPv4Address], count: int, bridge: str) -> list[ExporterState]:
     """`count` exporters, each with its own address, spread over at most four namespaces (one sender
     process each): many exporters without many processes. The first four have a namespace each."""
     candidates = [a for a in subnet.network.hosts() if a not in used and int(a) % 256 >= 120]
@@ -200,13 +200,17 @@ def _add_exporters(subnet: IPv4Interface, used: set[IPv4Address], count: int, br
     return exporters
 
 
-def _start_node(stack: Stack, name: str, bundle: Path | None) -> NodeState:
+def start_node(
+    stack: Stack, name: str, bundle: Path | None, bridge: str = BRIDGE, gateway: str | None = None
+) -> NodeState:
     """The node's namespace and cable, its synthesized files laid out where the program uploads them
     (the staging directory), and its synthesized commands run by the node's own init."""
     node = stack.node(name)
     ns = f"{netns.PREFIX}-{name}"
     netns.add_namespace(ns)
-    link = netns.plug(ns, node.interface, str(node.address), BRIDGE)
+    link = netns.plug(ns, node.interface, str(node.address), bridge)
+    if gateway:
+        netns.netns_run(ns, "ip", "route", "add", "default", "via", gateway)
     home = LAB_DIR / "nodes" / name
     root, scratch = home / "root", home / "scratch"
     source = (bundle or LAB_DIR / "synth") / "nodes" / name
@@ -231,12 +235,12 @@ def _start_node(stack: Stack, name: str, bundle: Path | None) -> NodeState:
         interface=node.interface,
         address=str(node.address.ip),
         link=link,
-        init_pid=_child_of(launcher.pid),
+        init_pid=child_of(launcher.pid),
         scratch=scratch,
     )
 
 
-def _child_of(pid: int, timeout: float = 5) -> int:
+def child_of(pid: int, timeout: float = 5) -> int:
     """unshare --fork's child is the node's PID 1; this is its PID on the host."""
     children = Path(f"/proc/{pid}/task/{pid}/children")
     deadline = time.monotonic() + timeout
@@ -252,6 +256,12 @@ def _child_of(pid: int, timeout: float = 5) -> int:
 
 
 def _wait_live(state: LabState) -> None:
+    wait_commands(state)
+    wait_settled(state)
+
+
+def wait_commands(state: LabState) -> None:
+    """Until every node's commands have exited 0, or LabError with the logs of those that did not."""
     deadline = time.monotonic() + UP_TIMEOUT_S
     pending = {n.name: n for n in state.nodes}
     while pending and time.monotonic() < deadline:
@@ -268,7 +278,6 @@ def _wait_live(state: LabState) -> None:
         # The lab, logs included, is removed on the way out: the logs go into the error.
         logs = "".join(f"\n--- {name}:\n{(n.scratch / 'node.log').read_text()[-1500:]}" for name, n in pending.items())
         raise LabError(f"nodes {sorted(pending)} not live after {UP_TIMEOUT_S} s:{logs}")
-    wait_settled(state)
 
 
 def wait_settled(state: LabState, timeout: float = 15) -> dict[str, list[str]]:

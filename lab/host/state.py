@@ -55,8 +55,9 @@ class ExporterState(BaseModel):
 
 class VipState(BaseModel):
     address: str
-    vrid: int
+    vrid: int | None
     preferred: str
+    """The node that holds it when all are well (VRRP); with BGP, the first node (every node serves)."""
 
 
 class PoolState(BaseModel):
@@ -69,6 +70,16 @@ class PoolState(BaseModel):
     Drills probe only sink pools."""
 
 
+class RouterState(BaseModel):
+    """The routed lab's router (routing: bgp): FRR under its own PID 1 in its namespace."""
+
+    netns: str
+    init_pid: int
+    scratch: Path
+    exporter_interface: str
+    """Where the exporters' datagrams come in: `ip route get … iif` it to learn which node ECMP picks."""
+
+
 class LabState(BaseModel):
     stack: str
     overrides: Overrides = {}
@@ -78,6 +89,8 @@ class LabState(BaseModel):
     exporters: list[ExporterState]
     vips: list[VipState]
     pools: list[PoolState]
+    router: RouterState | None = None
+    """Set in the routed lab (routing: bgp): exporters reach the VIPs through it."""
 
     @property
     def data_plane(self) -> str:

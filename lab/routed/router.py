@@ -1,0 +1,89 @@
+"""The routed lab's router: FRR in its own namespace and mount namespace (its /etc/frr and /run its
+own), peering with every node, ECMP over the announcers; and what its kernel and FRR say."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jinja2
+
+from core.model import Stack
+
+from ..host.control import sh_in
+from ..host.netns import netns_run
+from ..host.sandbox import node_argv
+from ..host.site import NODE_INIT, child_of
+from ..host.state import RouterState
+
+ASN = 65000
+ROUTER_ID = "198.18.255.1"
+
+
+def router_conf(stack: Stack) -> str:
+    assert stack.bgp is not None
+    template = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    ).get_template("router.conf.j2")
+    return template.render(
+        vips=[vip.address.ip for vip in stack.vips],
+        bfd=stack.bgp.bfd,
+        asn=ASN,
+        router_id=ROUTER_ID,
+        nodes_asn=stack.bgp.asn,
+        keepalive=max(1, stack.bgp.hold_time // 3),
+        hold_time=stack.bgp.hold_time,
+        nodes=[node.address.ip for node in stack.nodes],
+    )
+
+
+def start(netns: str, home: Path, conf: str) -> tuple[int, Path]:
+    """FRR (zebra, bgpd, bfdd) under the router's own PID 1; (that PID on the host, its scratch dir)."""
+    root, scratch = home / "root", home / "scratch"
+    (root / "etc" / "frr").mkdir(parents=True)
+    (root / "etc" / "frr" / "frr.conf").write_text(conf)
+    daemons = Path("/etc/frr/daemons").read_text().replace("bgpd=no", "bgpd=yes").replace("bfdd=no", "bfdd=yes")
+    (root / "etc" / "frr" / "daemons").write_text(daemons)
+    scratch.mkdir(parents=True)
+    (scratch / "commands.sh").write_text("chown -R frr:frr /etc/frr\n/usr/lib/frr/frrinit.sh start\n")
+    init = f"{sys.executable} {NODE_INIT} {scratch}/commands.sh {scratch}/router.log {scratch}/commands.exit"
+    with (scratch / "launcher.log").open("ab") as log:
+        launcher = subprocess.Popen(
+            node_argv(netns, root, scratch, init, pid_namespace=True),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return child_of(launcher.pid), scratch
+
+
+def vtysh(router: RouterState, command: str) -> object:
+    """An FRR `show … json` on the router."""
+    out = sh_in(router.init_pid, f"vtysh -c '{command}'", timeout=10).stdout
+    return json.loads(out) if out.strip() else {}
+
+
+def nexthops(router: RouterState, vip: str) -> list[str]:
+    """The node addresses the router's kernel sends `vip` to right now (what ECMP spreads over)."""
+    out = netns_run(router.netns, "ip", "-j", "route", "show", f"{vip}/32", check=False).stdout
+    routes = json.loads(out) if out.strip() else []
+    hops: list[str] = []
+    for route in routes:
+        hops += [hop["gateway"] for hop in route.get("nexthops", [])] or [route["gateway"]] * ("gateway" in route)
+    return sorted(hops)
+
+
+def node_for(router: RouterState, vip: str, exporter: str) -> str | None:
+    """The node address ECMP sends `exporter`'s datagrams to `vip` to (the kernel's own hash)."""
+    out = netns_run(
+        router.netns, "ip", "-j", "route", "get", vip, "from", exporter, "iif", router.exporter_interface, check=False
+    ).stdout
+    routes = json.loads(out) if out.strip() else []
+    return str(routes[0]["gateway"]) if routes and "gateway" in routes[0] else None

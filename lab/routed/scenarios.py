@@ -1,0 +1,162 @@
+"""What the routed drills do to a node (routing: bgp), each as it happens to a host, and how the lab is
+put back. The victim is named: lb1 shares its subnet with lb3 (a switched link), lb2 is alone on its."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.paths import PATHS
+
+from ..drill.scenario import Context, ScenarioError
+from ..drill.scenarios import activate
+from ..host.control import node_sh, set_link
+from .site import wait_announced
+
+SILENT = "hulb_silent"
+"""A netdev table on the victim's interface dropping everything both ways: a machine that died."""
+NO_BFD = "hulb_no_bfd"
+FRR_DAEMONS = "watchfrr zebra bgpd bfdd staticd"
+
+
+@dataclass(frozen=True)
+class RoutedScenario:
+    name: str
+    summary: str
+    victim: str
+    act: Callable[[Context], None]
+    restore: Callable[[Context], None]
+    prepare: Callable[[Context], None] = lambda ctx: None
+    withdrawn: bool = True
+    """The router must stop sending to the victim during the trial."""
+    joins: bool = False
+    """The router must start sending to the victim during the trial (it was out before)."""
+    zero_loss: bool = False
+    """Planned: nothing may be lost, the victim's exporters included."""
+    duration_s: float = 5.0
+    """Seconds of traffic: long enough to see the router follow."""
+
+
+def _silent(ctx: Context) -> None:
+    """Every daemon of the node killed, and nothing in or out of its interface: a dead machine."""
+    iface = ctx.victim.interface
+    drop = (
+        f"nft add table netdev {SILENT} && nft add chain netdev {SILENT} in "
+        f"'{{ type filter hook ingress device {iface} priority -500; policy drop; }}' && "
+        f"nft add chain netdev {SILENT} out '{{ type filter hook egress device {iface} priority -500; policy drop; }}'"
+    )
+    ctx.sh(
+        ctx.victim,
+        f"{drop}; pkill -KILL -x '{FRR_DAEMONS.replace(' ', '|')}'; kill -KILL $(cat {PATHS.health_pid})",
+        f"{ctx.victim.name} dead (daemons killed, interface silent)",
+    )
+
+
+def _revive(ctx: Context) -> None:
+    node_sh(ctx.victim, f"nft delete table netdev {SILENT}")
+    node_sh(ctx.victim, f"rm -f /run/frr/*.pid; {activate(ctx.victim)} >/dev/null 2>&1")
+
+
+def _cut(ctx: Context) -> None:
+    ctx.mark(f"{ctx.victim.name} link cut")
+    set_link(ctx.victim, up=False)
+
+
+def _plane_lost(ctx: Context) -> None:
+    ctx.sh(ctx.victim, "sysctl -qw net.ipv4.ip_forward=0", f"forwarding off on {ctx.victim.name}")
+
+
+def _drain(ctx: Context) -> None:
+    ctx.sh(ctx.victim, f"touch {PATHS.drain_file}", f"{ctx.victim.name} drained ({PATHS.drain_file})")
+
+
+def _frr_stopped(ctx: Context) -> None:
+    """Before the trial: the victim is not a member (FRR stopped), the router sends it nothing."""
+    node_sh(ctx.victim, "/usr/lib/frr/frrinit.sh stop >/dev/null 2>&1")
+    others = [n.address for n in ctx.state.nodes if n is not ctx.victim]
+    wait_announced(ctx.state, others, timeout=15)
+
+
+def _frr_started(ctx: Context) -> None:
+    ctx.sh(ctx.victim, "/usr/lib/frr/frrinit.sh start >/dev/null", f"FRR started on {ctx.victim.name}")
+
+
+def _bfd_lost(ctx: Context) -> None:
+    """BFD's control packets (UDP 3784) dropped both ways on the victim: BGP itself still works."""
+    iface = ctx.victim.interface
+    rules = (
+        f"nft add table netdev {NO_BFD} && "
+        f"nft add chain netdev {NO_BFD} in '{{ type filter hook ingress device {iface} priority -500; }}' && "
+        f"nft add rule netdev {NO_BFD} in udp dport 3784 drop && "
+        f"nft add chain netdev {NO_BFD} out '{{ type filter hook egress device {iface} priority -500; }}' && "
+        f"nft add rule netdev {NO_BFD} out udp dport 3784 drop"
+    )
+    ctx.sh(ctx.victim, rules, f"BFD to and from {ctx.victim.name} dropped")
+
+
+def _on_victim(command: str) -> Callable[[Context], None]:
+    """Putting the lab back: `command` on the victim, unmarked."""
+
+    def run(ctx: Context) -> None:
+        node_sh(ctx.victim, command)
+
+    return run
+
+
+def wait_until(what: str, predicate: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise ScenarioError(f"{what}: not within {timeout} s")
+        time.sleep(0.05)
+
+
+ROUTED_SCENARIOS: dict[str, RoutedScenario] = {
+    s.name: s
+    for s in (
+        RoutedScenario("node-kill", "lb1 dies: its daemons killed, its interface silent", "lb1", _silent, _revive),
+        RoutedScenario(
+            "link-cut",
+            "lb2's cable pulled (alone on its subnet)",
+            "lb2",
+            _cut,
+            lambda ctx: set_link(ctx.victim, up=True),
+        ),
+        RoutedScenario(
+            "plane-lost",
+            "lb1's data plane lost: forwarding turned off",
+            "lb1",
+            _plane_lost,
+            _on_victim("sysctl -qw net.ipv4.ip_forward=1"),
+        ),
+        RoutedScenario(
+            "drain",
+            "lb1 drained (planned withdraw): it keeps forwarding what still reaches it",
+            "lb1",
+            _drain,
+            _on_victim(f"rm -f {PATHS.drain_file}"),
+            zero_loss=True,
+        ),
+        RoutedScenario(
+            "node-added",
+            "lb3 joins: FRR starts on it and it announces",
+            "lb3",
+            _frr_started,
+            lambda ctx: None,
+            prepare=_frr_stopped,
+            withdrawn=False,
+            joins=True,
+            zero_loss=True,
+            duration_s=15.0,
+        ),
+        RoutedScenario(
+            "bfd-loss",
+            "BFD between lb1 and the router lost; the node itself is fine",
+            "lb1",
+            _bfd_lost,
+            _on_victim(f"nft delete table netdev {NO_BFD}"),
+            zero_loss=True,
+        ),
+    )
+}
