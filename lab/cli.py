@@ -96,6 +96,7 @@ def _add_up(verbs: Any) -> None:
         metavar="DIR",
         help="run hand-written node files instead of the program's (DIR/nodes/<node>/files, commands.sh)",
     )
+    up.add_argument("--bfd-ms", type=int, help="routing bgp: BFD's interval instead of the stack's (ms)")
     add_overrides(up)
     up.set_defaults(run=_up)
 
@@ -109,14 +110,19 @@ def _pool_collector(text: str) -> tuple[str, str]:
 
 def _add_drill(verbs: Any) -> None:
     from .drill.scenarios import SCENARIOS
+    from .routed.scenarios import ROUTED_SCENARIOS
 
     drill = verbs.add_parser(
         "drill",
         help="send sequenced datagrams through every pool while a failure happens",
-        description="Scenarios: " + "; ".join(f"{s.name}: {s.summary}" for s in SCENARIOS.values()),
+        description="Scenarios: "
+        + "; ".join(f"{s.name}: {s.summary}" for s in SCENARIOS.values())
+        + ". With routing bgp: "
+        + "; ".join(f"{s.name}: {s.summary}" for s in ROUTED_SCENARIOS.values()),
     )
     drill.add_argument("--stack", required=True)
-    drill.add_argument("--scenario", required=True, choices=[*SCENARIOS, "all"])
+    drill.add_argument("--scenario", required=True, choices=sorted({*SCENARIOS, *ROUTED_SCENARIOS, "all"}))
+    drill.add_argument("--bfd-ms", type=int, help="routing bgp: BFD's interval instead of the stack's (ms)")
     drill.add_argument("--trials", type=int, default=1, choices=range(1, 101), metavar="1..100")
     drill.add_argument("--rate", type=float, default=200.0, help="datagrams/s per exporter per pool (default 200)")
     drill.add_argument("--duration", type=float, default=4.0, help="seconds of traffic per trial (default 4)")
@@ -136,6 +142,14 @@ def _synth(args: Any) -> None:
 def _up(args: Any) -> None:
     from .host.site import up
     from .host.status import report
+
+    if _routing(args.stack) == "bgp":
+        from .routed.site import up as routed_up
+
+        state = routed_up(args.stack, bfd_ms=args.bfd_ms)
+        print(f"up: {len(state.nodes)} nodes announce {[v.address for v in state.vips]} to the router")
+        print(f"\nnext: ha-udp-lb lab drill --stack {args.stack} --scenario node-kill   |   ha-udp-lb lab down")
+        return
 
     state = up(
         args.stack,
@@ -162,13 +176,52 @@ def _status(args: Any) -> None:
     print(report(load_state()))
 
 
+def _routing(stack: str) -> str:
+    from runner.stackfile import stack_config
+
+    return str(stack_config(stack).get("routing", "vrrp"))
+
+
+def _routed_drill(args: Any) -> int:
+    from .host.site import LabError, down
+    from .host.state import STATE_FILE, load_state
+    from .routed.run import drill_line, run
+    from .routed.scenarios import ROUTED_SCENARIOS
+    from .routed.site import up
+
+    names = list(ROUTED_SCENARIOS) if args.scenario == "all" else [args.scenario]
+    unknown = [name for name in names if name not in ROUTED_SCENARIOS]
+    if unknown:
+        raise LabError(f"--scenario {unknown[0]}: with routing bgp, use one of {sorted(ROUTED_SCENARIOS)} or all")
+    owned = not STATE_FILE.exists()
+    state = up(args.stack, bfd_ms=args.bfd_ms) if owned else load_state()
+    try:
+        if state.stack != args.stack:
+            raise LabError(f"the lab is up with stack {state.stack!r}, not {args.stack!r}: `ha-udp-lb lab down` first")
+        passed = True
+        for name in names:
+            print(f"== {name}: {ROUTED_SCENARIOS[name].summary}")
+            out = args.out / name if args.out and len(names) > 1 else args.out
+            summary = run(state, ROUTED_SCENARIOS[name], args.trials, args.rate, out)
+            print(drill_line(summary))
+            passed &= bool(summary["passed"])
+        return 0 if passed else 1
+    finally:
+        if owned:
+            down()
+
+
 def _drill(args: Any) -> int:
+    if _routing(args.stack) == "bgp":
+        return _routed_drill(args)
     from .drill.run import drill_line, run
     from .drill.scenarios import SCENARIOS
     from .drill.trial import Settings
     from .host.site import LabError, down, up
     from .host.state import STATE_FILE, load_state, plane_of
 
+    if args.scenario not in (*SCENARIOS, "all"):
+        raise LabError(f"--scenario {args.scenario} is a routing bgp drill; stack {args.stack} runs VRRP")
     settings = Settings(rate=args.rate, duration_s=args.duration)
     owned = not STATE_FILE.exists()
     plane = plane_of(args.stack, overrides(args)) if owned else load_state().data_plane

@@ -36,13 +36,17 @@ ROUTER_SYSCTLS = {
 }
 
 
-def up(stack_name: str, exporters: int = 24) -> LabState:
+def up(stack_name: str, exporters: int = 24, bfd_ms: int | None = None) -> LabState:
     """Build the routed lab for `stack_name` (routing: bgp) and wait until the router has every node as
-    a nexthop of every VIP. On any failure everything built so far is removed."""
+    a nexthop of every VIP. `bfd_ms`: BFD's interval instead of the stack's, on nodes and router alike.
+    On any failure everything built so far is removed."""
     if STATE_FILE.exists() or netns.lab_namespaces():
         raise LabError("a lab is already up: run `ha-udp-lb lab down` first")
     try:
-        stack = synth(stack_name, LAB_DIR / "synth", config=lab_config(stack_name, {}))
+        config = lab_config(stack_name, {})
+        if bfd_ms is not None:
+            config["bgp"] = {**config["bgp"], "bfd": {**config["bgp"].get("bfd", {}), "intervalMs": bfd_ms}}
+        stack = synth(stack_name, LAB_DIR / "synth", config=config)
         _check(stack)
         state = _build(stack_name, stack, exporters)
         save_state(state)
