@@ -133,6 +133,15 @@ def record(stack: str, config: dict[str, Any] | None = None, secrets: dict[str, 
     return recording
 
 
+def plain_text(value: object) -> str:
+    """Every string inside `value`, asset texts included (str() of an asset hides its text)."""
+    if isinstance(value, dict):
+        return " ".join(plain_text(v) for v in value.values())
+    if isinstance(value, list):
+        return " ".join(plain_text(v) for v in value)
+    return str(getattr(value, "text", value))
+
+
 def without_secrets(value: Any) -> Any:
     """`value` as the engine's state would show it to a reader without the key: secrets as "<secret>"."""
     if isinstance(value, dict):

@@ -9,7 +9,7 @@ from core.config import parse_stack
 from core.errors import ConfigError
 from core.paths import PATHS
 from core.render import render_teardown
-from runner.recorder import SYNTH_PRIVATE_KEY, Recording, record, without_secrets
+from runner.recorder import SYNTH_PRIVATE_KEY, Recording, plain_text, record, without_secrets
 from runner.stackfile import stack_config
 from tests.base_config import config
 from tests.composition import node_files
@@ -120,7 +120,7 @@ def test_ssh_private_key_stays_secret(prod: Recording) -> None:
 def test_vrrp_password_is_secret_in_every_upload_output_and_hash() -> None:
     raw = {**stack_config("prod"), "vrrp": {"version": 2, "advertInterval": 1}}
     recording = record("prod", config=raw, secrets={"vrrpPassword": "s3cret"})
-    carrying = [r for r in recording.registrations if "s3cret" in _plain_text(r.inputs)]
+    carrying = [r for r in recording.registrations if "s3cret" in plain_text(r.inputs)]
     assert carrying, "the password reached no upload"
     for r in carrying:
         assert "s3cret" not in str(without_secrets(r.wire)), f"{r.name} carries the password in clear"
@@ -200,12 +200,3 @@ def test_bad_config_registers_nothing() -> None:
 def test_ssh_stack_without_private_key_names_the_secret() -> None:
     with pytest.raises(ConfigError, match=r"ha-udp-lb:sshPrivateKey .*pulumi config set --secret"):
         record("prod", secrets={"sshPrivateKey": ""})
-
-
-def _plain_text(value: object) -> str:
-    """Every string inside, asset texts included (str() of an asset hides its text)."""
-    if isinstance(value, dict):
-        return " ".join(_plain_text(v) for v in value.values())
-    if isinstance(value, list):
-        return " ".join(_plain_text(v) for v in value)
-    return str(getattr(value, "text", value))

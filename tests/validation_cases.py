@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.base_config import BASE, config
 from tests.validation_case import Case
+from tests.validation_cases_bgp import BGP_CASES
 from tests.validation_cases_pools import POOL_CASES
 
 
@@ -244,3 +245,4 @@ CASES: list[Case] = [
     Case("ipv6 with vrrpv2", _ipv6(vrrp={"version": 2, "advertInterval": 1}), "vrrp.version", "IPv4 only"),
 ]
 CASES += POOL_CASES
+CASES += BGP_CASES
