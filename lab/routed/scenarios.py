@@ -8,10 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.paths import PATHS
+from core.render import render_teardown
 
 from ..drill.scenario import Context, ScenarioError
 from ..drill.scenarios import activate
 from ..host.control import node_sh, set_link
+from ..host.state import LAB_DIR
 from .site import wait_announced
 
 SILENT = "hulb_silent"
@@ -95,6 +97,17 @@ def _bfd_lost(ctx: Context) -> None:
     ctx.sh(ctx.victim, rules, f"BFD to and from {ctx.victim.name} dropped")
 
 
+def _torn_down(ctx: Context) -> None:
+    """What `pulumi destroy`, or dropping the node from the stack, runs on it (the staging step's delete)."""
+    ctx.sh(ctx.victim, render_teardown(), f"{ctx.victim.name} torn down (its delete)")
+
+
+def _redeployed(ctx: Context) -> None:
+    """The node deployed again: its files uploaded (the teardown removed them) and its commands run."""
+    upload = f"mkdir -p {PATHS.staging} && cp -a {LAB_DIR}/synth/nodes/{ctx.victim.name}/files/. {PATHS.staging}/"
+    node_sh(ctx.victim, f"{upload} && {activate(ctx.victim)} >/dev/null 2>&1")
+
+
 def _on_victim(command: str) -> Callable[[Context], None]:
     """Putting the lab back: `command` on the victim, unmarked."""
 
@@ -149,6 +162,14 @@ ROUTED_SCENARIOS: dict[str, RoutedScenario] = {
             joins=True,
             zero_loss=True,
             duration_s=15.0,
+        ),
+        RoutedScenario(
+            "node-removed",
+            "lb3 removed from the stack: its teardown withdraws first, waits, then stops FRR and the plane",
+            "lb3",
+            _torn_down,
+            _redeployed,
+            zero_loss=True,
         ),
         RoutedScenario(
             "bfd-loss",

@@ -1,0 +1,99 @@
+"""routing bgp in the routed lab: the drills at several BFD intervals (how failover depends on BFD), and
+a soak with both cores saturated (spurious withdrawals at an interval). Summaries go to
+bench/summaries/bgp/ (BENCHMARKS.md, "BGP and ECMP"); each trial's report stays under out/drills/.
+
+Usage (root, no lab up):
+  venv/bin/python bench/bgp.py drills TRIALS BFD_MS[,BFD_MS…] SCENARIO[,SCENARIO…]|all
+  venv/bin/python bench/bgp.py soak SECONDS BFD_MS"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from lab.drill.run import DRILLS_DIR
+from lab.host.site import down
+from lab.routed import router
+from lab.routed.run import drill_line, run
+from lab.routed.scenarios import ROUTED_SCENARIOS
+from lab.routed.site import up
+
+SUMMARIES = Path(__file__).resolve().parent / "summaries" / "bgp"
+STACK = "bgp"
+
+
+def drills(trials: int, intervals: list[int], names: list[str]) -> None:
+    for interval in intervals:
+        state = up(STACK, bfd_ms=interval)
+        try:
+            for name in names:
+                print(f"== BFD {interval} ms x 3, {name}", flush=True)
+                summary = run(state, ROUTED_SCENARIOS[name], trials, 200.0, DRILLS_DIR / f"bgp-bfd{interval}-{name}")
+                print(drill_line(summary), flush=True)
+                summary.pop("per_trial")
+                _save(f"bfd{interval}-{name}.json", {"bfd_ms": interval, **summary})
+        finally:
+            down()
+
+
+def soak(seconds: float, interval: int) -> None:
+    state = up(STACK, bfd_ms=interval)
+    assert state.router is not None
+    burners: list[subprocess.Popen[bytes]] = []
+    try:
+        spin = f"import time\nend = time.time() + {seconds}\nwhile time.time() < end: pass"
+        burners = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range((os.cpu_count() or 2) + 1)]
+        everyone = sorted(n.address for n in state.nodes)
+        vip, left, polls = state.vips[0].address, 0, 0
+        previous = router.nexthops(state.router, vip)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            current = router.nexthops(state.router, vip)
+            left += len(set(previous) - set(current))
+            previous, polls = current, polls + 1
+        counters = router.vtysh(state.router, "show bfd peers counters json")
+        peers = [peer for peer in counters if isinstance(peer, dict)] if isinstance(counters, list) else []
+        result = {
+            "bfd_ms": interval,
+            "seconds": seconds,
+            "burners": len(burners),
+            "polls": polls,
+            "nodes_withdrawn": left,
+            "bfd_sessions": len(peers),
+            "bfd_session_downs": sum(int(peer["session-down"]) for peer in peers),
+            "nexthops_at_end": previous == everyone,
+        }
+        print(json.dumps(result), flush=True)
+        _save(f"soak-bfd{interval}-{int(seconds)}s.json", result)
+    finally:
+        for burner in burners:
+            burner.kill()
+        down()
+
+
+def _save(name: str, data: dict[str, Any]) -> None:
+    SUMMARIES.mkdir(parents=True, exist_ok=True)
+    (SUMMARIES / name).write_text(json.dumps(data, indent=2) + "\n")
+
+
+def main() -> None:
+    if len(sys.argv) == 5 and sys.argv[1] == "drills":
+        names = list(ROUTED_SCENARIOS) if sys.argv[4] == "all" else sys.argv[4].split(",")
+        drills(int(sys.argv[2]), [int(ms) for ms in sys.argv[3].split(",")], names)
+    elif len(sys.argv) == 4 and sys.argv[1] == "soak":
+        soak(float(sys.argv[2]), int(sys.argv[3]))
+    else:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()
