@@ -147,7 +147,7 @@ def _up(args: Any) -> None:
         from .routed.site import up as routed_up
 
         state = routed_up(args.stack, bfd_ms=args.bfd_ms)
-        print(f"up: {len(state.nodes)} nodes announce {[v.address for v in state.vips]} to the router")
+        print(report(state))
         print(f"\nnext: ha-udp-lb lab drill --stack {args.stack} --scenario node-kill   |   ha-udp-lb lab down")
         return
 

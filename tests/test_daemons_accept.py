@@ -142,3 +142,13 @@ def test_every_unit_passes_systemds_own_verifier(case: str) -> None:
         stack, stack.nodes[0], "units", f"sh -c 'systemd-analyze verify --man=no {units} 2>&1; echo RC=$?'"
     )
     assert "RC=0" in verdict.output and not verdict.output.replace("RC=0", "").strip(), verdict.output
+
+
+def test_the_bgp_nodes_health_unit_passes_systemds_own_verifier() -> None:
+    """routing bgp: the health unit with its shutdown withdraw and its after-a-crash withdraw."""
+    stack = parse_stack(stack_config("bgp"))
+    unit = f"{PATHS.units}/{PATHS.health_unit_name}"
+    verdict = on_node(
+        stack, stack.nodes[0], "units", f"sh -c 'systemd-analyze verify --man=no {unit} 2>&1; echo RC=$?'"
+    )
+    assert "RC=0" in verdict.output and not verdict.output.replace("RC=0", "").strip(), verdict.output

@@ -11,24 +11,20 @@ from .state import LabState
 
 
 def report(state: LabState) -> str:
-    held = holders(state)
     lines = [
         f"lab: stack {state.stack}: {len(state.nodes)} nodes, {len(state.backends)} collectors, "
         f"{len(state.exporters)} exporters"
     ]
-    lines += ["", f"{'VIP':<16} {'holder':<12} preferred"]
-    for vip in state.vips:
-        holder = "+".join(held[vip.address]) or "nobody"
-        warning = "  <- split brain" if len(held[vip.address]) > 1 else ""
-        lines.append(f"{vip.address:<16} {holder:<12} {vip.preferred}{warning}")
-    lines += ["", f"{'node':<8} {'address':<15} {'nginx':<14} {'keepalived':<11} socket watcher"]
+    lines += _routed_vips(state) if state.router else _vrrp_vips(state)
+    routing = "bgpd" if state.router else "keepalived"
+    lines += ["", f"{'node':<8} {'address':<15} {'nginx':<14} {routing:<11} socket watcher"]
     for node in state.nodes:
         if not node_alive(node):
             lines.append(f"{node.name:<8} {node.address:<15} (node stopped)")
             continue
         procs, flag = daemons(node), nginx_down_flag(node)
         nginx = f"{procs.get('nginx', 0)} processes" if procs.get("nginx") else "not running"
-        keepalived = "running" if procs.get("keepalived") else "not running"
+        keepalived = "running" if procs.get(routing) else "not running"
         watcher = {"0": "healthy", "1": "nginx down"}.get(flag, "no verdict yet")
         lines.append(f"{node.name:<8} {node.address:<15} {nginx:<14} {keepalived:<11} {watcher}")
     views = {node.name: health_view(node).get("pools", {}) if node_alive(node) else {} for node in state.nodes}
@@ -44,6 +40,29 @@ def report(state: LabState) -> str:
     if state.data_plane == "kernel":
         lines += _kernel_counters(state)
     return "\n".join(lines)
+
+
+def _vrrp_vips(state: LabState) -> list[str]:
+    held = holders(state)
+    lines = ["", f"{'VIP':<16} {'holder':<12} preferred"]
+    for vip in state.vips:
+        holder = "+".join(held[vip.address]) or "nobody"
+        warning = "  <- split brain" if len(held[vip.address]) > 1 else ""
+        lines.append(f"{vip.address:<16} {holder:<12} {vip.preferred}{warning}")
+    return lines
+
+
+def _routed_vips(state: LabState) -> list[str]:
+    """routing bgp: where the router sends each VIP (ECMP over the nodes announcing it)."""
+    from ..routed.router import nexthops  # the routed lab is built on this package, not the other way
+
+    assert state.router is not None
+    names = {node.address: node.name for node in state.nodes}
+    lines = ["", f"{'VIP':<16} the router sends it to (ECMP)"]
+    for vip in state.vips:
+        hops = [names.get(hop, hop) for hop in nexthops(state.router, vip.address)]
+        lines.append(f"{vip.address:<16} {' + '.join(hops) or 'nobody: no node announces it'}")
+    return lines
 
 
 def _kernel_counters(state: LabState) -> list[str]:
