@@ -59,6 +59,12 @@ def soak(seconds: float, interval: int) -> None:
             current = router.nexthops(state.router, vip)
             left += len(set(previous) - set(current))
             previous, polls = current, polls + 1
+        neighbors = router.vtysh(state.router, "show bgp neighbors json")
+        dropped = (
+            {peer: info.get("connectionsDropped") for peer, info in neighbors.items()}
+            if isinstance(neighbors, dict)
+            else {}
+        )
         counters = router.vtysh(state.router, "show bfd peers counters json")
         peers = [peer for peer in counters if isinstance(peer, dict)] if isinstance(counters, list) else []
         result = {
@@ -69,6 +75,8 @@ def soak(seconds: float, interval: int) -> None:
             "nodes_withdrawn": left,
             "bfd_sessions": len(peers),
             "bfd_session_downs": sum(int(peer["session-down"]) for peer in peers),
+            "bfd_session_ups": sum(int(peer["session-up"]) for peer in peers),
+            "bgp_connections_dropped": dropped,
             "nexthops_at_end": previous == everyone,
         }
         print(json.dumps(result), flush=True)

@@ -216,6 +216,31 @@ def vrrp_loss_table() -> None:
     print(f"\nSpurious masters: times any node became master while nothing failed, in {seconds:.0f} s per cell.")
 
 
+def bgp_table() -> None:
+    """bench/bgp.py's routed drills, per BFD interval, and its soaks."""
+    drills = [d for d in _drills("bgp", "bfd*.json")]
+    if not drills:
+        return
+    print(
+        "\n| BFD | drill | trials | victim's exporters: blackout p50 / p95 / max (ms) | router left the victim "
+        "p50 / p95 / max (ms) | lost: victim's / others' | changed collector | checks |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for d in sorted(drills, key=lambda d: (str(d["scenario"]), int(str(d["bfd_ms"])))):
+        withdrawn = _triple(d["withdrawn_ms"]) if d["scenario"] not in ("node-added",) else "-"
+        print(
+            f"| {d['bfd_ms']} ms × 3 | {d['scenario']} | {d['trials']} | {_triple(d['affected_blackout_ms'])} | "
+            f"{withdrawn} | {d['affected_lost']} / {d['others_lost']} | {d['changed_collector']} | "
+            f"{'all pass' if d['passed'] else 'FAILED'} |"
+        )
+    for soak in _drills("bgp", "soak*.json"):
+        print(
+            f"\nSoak, BFD {soak['bfd_ms']} ms × 3, {soak['burners']} busy loops for {soak['seconds']:.0f} s: "
+            f"**{soak['nodes_withdrawn']} nodes withdrawn** by the router (FIB polled {soak['polls']} times); "
+            f"BFD session downs {soak['bfd_session_downs']} over {soak['bfd_sessions']} sessions."
+        )
+
+
 def extras() -> None:
     saturation, load = SUMMARIES / "saturation.json", SUMMARIES / "probe-load.json"
     if load.exists():
@@ -237,6 +262,7 @@ def main() -> None:
     docker_arp_table()
     hosts_table()
     vrrp_loss_table()
+    bgp_table()
     extras()
 
 

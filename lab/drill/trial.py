@@ -52,7 +52,7 @@ def run_trial(
     settings = replace(settings, duration_s=scenario.duration_s or settings.duration_s)
     ctx = Context(state=state, victim=state.node(state.vips[0].preferred))
     scenario.prepare(ctx)
-    offsets, logged = {b.address: _size(b.data / "received.bin") for b in state.backends}, error_log.sizes(state)
+    offsets, logged = {b.address: size(b.data / "received.bin") for b in state.backends}, error_log.sizes(state)
     sent_dir.mkdir(parents=True, exist_ok=True)
     start_ns = time.monotonic_ns() + int(LEAD_IN_S * 1e9)
     _play(state, scenario, ctx, trial, settings, start_ns, sent_dir)
@@ -120,7 +120,7 @@ def _records(
         Delivery(backend.address, record)
         for backend in state.backends
         if backend.ports
-        for record in read_received(_read_from(backend.data / "received.bin", offsets[backend.address]))
+        for record in read_received(read_from(backend.data / "received.bin", offsets[backend.address]))
         if record.trial == trial
     ]
     return sent, delivered
@@ -265,11 +265,11 @@ def probed(state: LabState, scenario: Scenario | None = None) -> list[PoolState]
     return pools[:1] if scenario and scenario.first_pool_only else pools
 
 
-def _size(path: Path) -> int:
+def size(path: Path) -> int:
     return path.stat().st_size if path.exists() else 0
 
 
-def _read_from(path: Path, offset: int) -> bytes:
+def read_from(path: Path, offset: int) -> bytes:
     with path.open("rb") as records:
         records.seek(offset)
         return records.read()

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+import sys
+import time
 from pathlib import Path
+
+NODE_INIT = Path(__file__).resolve().parent / "node_init.py"
 
 
 def node_argv(netns: str, root: Path, scratch: Path, command: str, *, pid_namespace: bool = False) -> list[str]:
@@ -40,3 +44,33 @@ def run_in_node(
     return subprocess.run(
         node_argv(netns, root, scratch, command), capture_output=True, text=True, timeout=timeout, check=False
     )
+
+
+def launch(ns: str, root: Path, scratch: Path, log_name: str) -> int:
+    """`scratch`/commands.sh run in `ns` by a PID 1 of its own, `root` overlaid on the host's files (a
+    node, the routed lab's router); that PID on the host. Its exit code lands in `scratch`/commands.exit."""
+    init = f"{sys.executable} {NODE_INIT} {scratch}/commands.sh {scratch}/{log_name} {scratch}/commands.exit"
+    with (scratch / "launcher.log").open("ab") as log:
+        launcher = subprocess.Popen(
+            node_argv(ns, root, scratch, init, pid_namespace=True),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return child_of(launcher.pid)
+
+
+def child_of(pid: int, timeout: float = 5) -> int:
+    """unshare --fork's child is the node's PID 1; this is its PID on the host."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = children.read_text().split()
+        except FileNotFoundError as gone:
+            raise RuntimeError(f"the node launcher (pid {pid}) exited at once") from gone
+        if found:
+            return int(found[0])
+        time.sleep(0.01)
+    raise RuntimeError(f"the node launcher (pid {pid}) started no init within {timeout} s")

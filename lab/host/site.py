@@ -4,8 +4,6 @@ bridge, each node running its synthesized files and commands under its own init;
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import time
 from ipaddress import IPv4Address, IPv4Interface, ip_network
 from pathlib import Path
@@ -16,7 +14,7 @@ from runner.synth import synth
 
 from . import netns
 from .control import holders, start_backend
-from .sandbox import node_argv
+from .sandbox import launch
 from .state import (
     LAB_DIR,
     STATE_FILE,
@@ -35,7 +33,6 @@ from .sweep import down as down  # `lab down`: here beside `up`
 LAB_NETWORK = ip_network("198.18.0.0/15")
 """The benchmarking range (RFC 2544): the only addresses the lab ever uses or sends to."""
 BRIDGE = f"{netns.PREFIX}-br"
-NODE_INIT = Path(__file__).resolve().parent / "node_init.py"
 UP_TIMEOUT_S = 60
 
 
@@ -220,39 +217,15 @@ def start_node(
     )
     scratch.mkdir(parents=True)
     shutil.copy(source / "commands.sh", scratch / "commands.sh")
-    init = f"{sys.executable} {NODE_INIT} {scratch}/commands.sh {scratch}/node.log {scratch}/commands.exit"
-    with (scratch / "launcher.log").open("ab") as log:
-        launcher = subprocess.Popen(
-            node_argv(ns, root, scratch, init, pid_namespace=True),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
     return NodeState(
         name=name,
         netns=ns,
         interface=node.interface,
         address=str(node.address.ip),
         link=link,
-        init_pid=child_of(launcher.pid),
+        init_pid=launch(ns, root, scratch, "node.log"),
         scratch=scratch,
     )
-
-
-def child_of(pid: int, timeout: float = 5) -> int:
-    """unshare --fork's child is the node's PID 1; this is its PID on the host."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            found = children.read_text().split()
-        except FileNotFoundError as gone:
-            raise LabError(f"the node launcher (pid {pid}) exited at once") from gone
-        if found:
-            return int(found[0])
-        time.sleep(0.01)
-    raise LabError(f"the node launcher (pid {pid}) started no init within {timeout} s")
 
 
 def _wait_live(state: LabState) -> None:

@@ -4,18 +4,16 @@ own), peering with every node, ECMP over the announcers; and what its kernel and
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import jinja2
 
 from core.model import Stack
+from core.templating import render_template
 
 from ..host.control import sh_in
 from ..host.netns import netns_run
-from ..host.sandbox import node_argv
-from ..host.site import NODE_INIT, child_of
+from ..host.sandbox import launch
 from ..host.state import RouterState
 
 ASN = 65000
@@ -48,20 +46,11 @@ def start(netns: str, home: Path, conf: str) -> tuple[int, Path]:
     root, scratch = home / "root", home / "scratch"
     (root / "etc" / "frr").mkdir(parents=True)
     (root / "etc" / "frr" / "frr.conf").write_text(conf)
-    daemons = Path("/etc/frr/daemons").read_text().replace("bgpd=no", "bgpd=yes").replace("bfdd=no", "bfdd=yes")
-    (root / "etc" / "frr" / "daemons").write_text(daemons)
+    # The daemons a node runs are the router's too.
+    (root / "etc" / "frr" / "daemons").write_text(render_template("frr-daemons.j2", node={"name": "the lab's router"}))
     scratch.mkdir(parents=True)
     (scratch / "commands.sh").write_text("chown -R frr:frr /etc/frr\n/usr/lib/frr/frrinit.sh start\n")
-    init = f"{sys.executable} {NODE_INIT} {scratch}/commands.sh {scratch}/router.log {scratch}/commands.exit"
-    with (scratch / "launcher.log").open("ab") as log:
-        launcher = subprocess.Popen(
-            node_argv(netns, root, scratch, init, pid_namespace=True),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    return child_of(launcher.pid), scratch
+    return launch(netns, root, scratch, "router.log"), scratch
 
 
 def vtysh(router: RouterState, command: str) -> object:

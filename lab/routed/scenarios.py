@@ -40,17 +40,23 @@ class RoutedScenario:
     """Seconds of traffic: long enough to see the router follow."""
 
 
+def _drop_both_ways(table: str, iface: str, what: str) -> str:
+    """An nftables netdev table on `iface` dropping `what` (a match, or "" for everything) in and out,
+    ahead of everything else on the node."""
+    chains = [
+        f"nft add chain netdev {table} {way} '{{ type filter hook {hook} device {iface} priority -500; }}' && "
+        f"nft add rule netdev {table} {way} {what} drop"
+        for way, hook in (("in", "ingress"), ("out", "egress"))
+    ]
+    return f"nft add table netdev {table} && " + " && ".join(chains)
+
+
 def _silent(ctx: Context) -> None:
     """Every daemon of the node killed, and nothing in or out of its interface: a dead machine."""
-    iface = ctx.victim.interface
-    drop = (
-        f"nft add table netdev {SILENT} && nft add chain netdev {SILENT} in "
-        f"'{{ type filter hook ingress device {iface} priority -500; policy drop; }}' && "
-        f"nft add chain netdev {SILENT} out '{{ type filter hook egress device {iface} priority -500; policy drop; }}'"
-    )
     ctx.sh(
         ctx.victim,
-        f"{drop}; pkill -KILL -x '{FRR_DAEMONS.replace(' ', '|')}'; kill -KILL $(cat {PATHS.health_pid})",
+        f"{_drop_both_ways(SILENT, ctx.victim.interface, '')}; pkill -KILL -x '{FRR_DAEMONS.replace(' ', '|')}'; "
+        f"kill -KILL $(cat {PATHS.health_pid})",
         f"{ctx.victim.name} dead (daemons killed, interface silent)",
     )
 
@@ -86,15 +92,11 @@ def _frr_started(ctx: Context) -> None:
 
 def _bfd_lost(ctx: Context) -> None:
     """BFD's control packets (UDP 3784) dropped both ways on the victim: BGP itself still works."""
-    iface = ctx.victim.interface
-    rules = (
-        f"nft add table netdev {NO_BFD} && "
-        f"nft add chain netdev {NO_BFD} in '{{ type filter hook ingress device {iface} priority -500; }}' && "
-        f"nft add rule netdev {NO_BFD} in udp dport 3784 drop && "
-        f"nft add chain netdev {NO_BFD} out '{{ type filter hook egress device {iface} priority -500; }}' && "
-        f"nft add rule netdev {NO_BFD} out udp dport 3784 drop"
+    ctx.sh(
+        ctx.victim,
+        _drop_both_ways(NO_BFD, ctx.victim.interface, "udp dport 3784"),
+        f"BFD to and from {ctx.victim.name} dropped",
     )
-    ctx.sh(ctx.victim, rules, f"BFD to and from {ctx.victim.name} dropped")
 
 
 def _torn_down(ctx: Context) -> None:

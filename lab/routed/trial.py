@@ -10,7 +10,7 @@ from pathlib import Path
 from ..agents.wire import read_received, read_sent
 from ..drill.analysis import Delivery, FlowResult, analyse
 from ..drill.scenario import Context
-from ..drill.trial import IN_FLIGHT_S, LEAD_IN_S, Settings, probed, start_exporters
+from ..drill.trial import IN_FLIGHT_S, LEAD_IN_S, Settings, probed, read_from, size, start_exporters
 from ..host.state import LabState
 from .fib_watch import FibWatch
 from .scenarios import RoutedScenario
@@ -56,7 +56,7 @@ def run_trial(
     ctx = Context(state=state, victim=state.node(scenario.victim))
     scenario.prepare(ctx)
     before = exporter_nodes(state)
-    offsets = {b.address: _size(b.data / "received.bin") for b in state.backends}
+    offsets = {b.address: size(b.data / "received.bin") for b in state.backends}
     sent_dir.mkdir(parents=True, exist_ok=True)
     start_ns = time.monotonic_ns() + int(LEAD_IN_S * 1e9)
     pools = probed(state)
@@ -79,7 +79,7 @@ def run_trial(
     delivered = [
         Delivery(b.address, record)
         for b in state.backends
-        for record in read_received(_read_from(b.data / "received.bin", offsets[b.address]))
+        for record in read_received(read_from(b.data / "received.bin", offsets[b.address]))
         if record.trial == trial
     ]
     traffic = analyse(sent, delivered, [p.name for p in pools], settings.rate)
@@ -121,13 +121,3 @@ def _judge(scenario: RoutedScenario, report: RoutedReport, affected: list[FlowRe
     if scenario.zero_loss:
         checks["nothing lost"] = report.affected_lost == 0
     return checks
-
-
-def _size(path: Path) -> int:
-    return path.stat().st_size if path.exists() else 0
-
-
-def _read_from(path: Path, offset: int) -> bytes:
-    with path.open("rb") as records:
-        records.seek(offset)
-        return records.read()
