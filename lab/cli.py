@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -183,7 +184,7 @@ def _routing(stack: str) -> str:
 
 
 def _routed_drill(args: Any) -> int:
-    from .host.site import LabError, down
+    from .host.site import LabError
     from .host.state import STATE_FILE, load_state
     from .routed.run import drill_line, run
     from .routed.scenarios import ROUTED_SCENARIOS
@@ -195,16 +196,33 @@ def _routed_drill(args: Any) -> int:
         raise LabError(f"--scenario {unknown[0]}: with routing bgp, use one of {sorted(ROUTED_SCENARIOS)} or all")
     owned = not STATE_FILE.exists()
     state = up(args.stack, bfd_ms=args.bfd_ms) if owned else load_state()
+
+    def one(name: str, out: Path | None) -> bool:
+        summary = run(state, ROUTED_SCENARIOS[name], args.trials, args.rate, out)
+        print(drill_line(summary))
+        return bool(summary["passed"])
+
+    return _each_scenario(args, state, owned, {n: s.summary for n, s in ROUTED_SCENARIOS.items()}, names, one)
+
+
+def _each_scenario(
+    args: Any,
+    state: Any,
+    owned: bool,
+    summaries: dict[str, str],
+    names: list[str],
+    one: Callable[[str, Path | None], bool],
+) -> int:
+    """`one` drill per scenario name on the lab that is up; the lab taken down after if this command brought it up."""
+    from .host.site import LabError, down
+
     try:
         if state.stack != args.stack:
             raise LabError(f"the lab is up with stack {state.stack!r}, not {args.stack!r}: `ha-udp-lb lab down` first")
         passed = True
         for name in names:
-            print(f"== {name}: {ROUTED_SCENARIOS[name].summary}")
-            out = args.out / name if args.out and len(names) > 1 else args.out
-            summary = run(state, ROUTED_SCENARIOS[name], args.trials, args.rate, out)
-            print(drill_line(summary))
-            passed &= bool(summary["passed"])
+            print(f"== {name}: {summaries[name]}")
+            passed &= one(name, args.out / name if args.out and len(names) > 1 else args.out)
         return 0 if passed else 1
     finally:
         if owned:
@@ -217,7 +235,7 @@ def _drill(args: Any) -> int:
     from .drill.run import drill_line, run
     from .drill.scenarios import SCENARIOS
     from .drill.trial import Settings
-    from .host.site import LabError, down, up
+    from .host.site import LabError, up
     from .host.state import STATE_FILE, load_state, plane_of
 
     if args.scenario not in (*SCENARIOS, "all"):
@@ -230,20 +248,13 @@ def _drill(args: Any) -> int:
     exporters = COLLECTOR_EXPORTERS if any(SCENARIOS[name].collector for name in names) else 4
     chosen = overrides(args)
     state = up(args.stack, exporters=exporters, bundle=args.files, overrides=chosen) if owned else load_state()
-    try:
-        if state.stack != args.stack:
-            raise LabError(f"the lab is up with stack {state.stack!r}, not {args.stack!r}: `ha-udp-lb lab down` first")
-        passed = True
-        for name in names:
-            print(f"== {name}: {SCENARIOS[name].summary}")
-            out = args.out / name if args.out and len(names) > 1 else args.out
-            report = run(state, SCENARIOS[name], args.trials, settings, out)
-            print(drill_line(report))
-            passed &= report.passed
-        return 0 if passed else 1
-    finally:
-        if owned:
-            down()
+
+    def one(name: str, out: Path | None) -> bool:
+        report = run(state, SCENARIOS[name], args.trials, settings, out)
+        print(drill_line(report))
+        return report.passed
+
+    return _each_scenario(args, state, owned, {n: s.summary for n, s in SCENARIOS.items()}, names, one)
 
 
 def _demo(args: Any) -> int:
