@@ -19,4 +19,5 @@ def announce_settings(stack: Stack) -> dict[str, Any] | None:
         "drain_file": PATHS.drain_file,
         "state_file": PATHS.announced,
         "forwarding": ["/proc/sys/net/ipv4/ip_forward"],
+        "realtime": [PATHS.bfdd_pid],
     }

@@ -32,6 +32,7 @@ class Paths:
     staging: str = "/var/lib/ha-udp-lb/staging"
     frr_conf: str = "/etc/frr/frr.conf"
     frr_daemons: str = "/etc/frr/daemons"
+    bfdd_pid: str = "/run/frr/bfdd.pid"
     drain_file: str = "/var/lib/ha-udp-lb/drain"
     """routing bgp: while it exists, the node withdraws its VIPs (a planned drain) and keeps forwarding."""
 

@@ -1,4 +1,5 @@
-"""With `routing: bgp`, the agent owns the node's announcement of its VIPs: each VIP is a host route on
+"""With `routing: bgp`, the agent keeps BFD on real-time scheduling and owns the node's announcement
+of its VIPs: each VIP is a host route on
 lo, and FRR announces a VIP only while that route exists (`network` with import-check). So the VIPs
 are added only while this node can serve them (its kernel table loaded, forwarding on, not drained) and
 deleted within one turn (20 ms) of it no longer can. Kernel state, not FRR's: it survives FRR restarts,
@@ -6,6 +7,7 @@ and the teardown finds it."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +17,21 @@ SETTLE_NS = 500_000_000
 """How long the node must be able to serve before it announces (again): a table reloaded after a flush
 does not flap the route at the routers."""
 LOOK_EVERY_NS = 20_000_000
+REALTIME_EVERY_NS = 1_000_000_000
+REALTIME_PRIORITY = 50
+"""SCHED_RR, as keepalived's: BFD at 20 ms × 3 starved by busy cores dropped 5 live sessions in ten
+minutes with both cores saturated (bench/bgp.py soak)."""
 
 
 class Announcer:
-    def __init__(self, vips: list[str], table: str, drain_file: str, state_file: str, forwarding: list[str]) -> None:
+    def __init__(
+        self, vips: list[str], table: str, drain_file: str, state_file: str, forwarding: list[str], realtime: list[str]
+    ) -> None:
         self.vips = vips
+        self.realtime = [Path(path) for path in realtime]
+        """Pid files of the daemons to keep on real-time scheduling (bfdd), again whenever their pid changes."""
+        self.realtime_pids: dict[Path, int] = {}
+        self.realtime_at = 0
         self.table = table
         self.drain_file = Path(drain_file)
         self.state_file = state_file
@@ -34,13 +46,17 @@ class Announcer:
     def from_config(cls, config: dict[str, Any] | None) -> Announcer:
         """With VRRP (no config) one with no VIPs, which does nothing."""
         if not config:
-            return cls([], "", "", "", [])
-        return cls(config["vips"], config["table"], config["drain_file"], config["state_file"], config["forwarding"])
+            return cls([], "", "", "", [], [])
+        keys = ("vips", "table", "drain_file", "state_file", "forwarding", "realtime")
+        return cls(*(config[key] for key in keys))
 
     def follow(self, now: int) -> int:
         """Announce or withdraw as the node's state says; returns when to look again."""
         if not self.vips:
             return now + 1_000_000_000
+        if now - self.realtime_at >= REALTIME_EVERY_NS:
+            self.realtime_at = now
+            self._keep_realtime()
         reason = self._why_not()
         if reason is None:
             self.able_since = self.able_since if self.able_since is not None else now
@@ -53,6 +69,21 @@ class Announcer:
         if wanted != self.announced:
             self._set(wanted, reason or "able to serve")
         return now + LOOK_EVERY_NS
+
+    def _keep_realtime(self) -> None:
+        for pid_file in self.realtime:
+            try:
+                pid = int(pid_file.read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue  # not running (yet): watchfrr starts it
+            if self.realtime_pids.get(pid_file) == pid:
+                continue
+            self.realtime_pids[pid_file] = pid
+            try:
+                os.sched_setscheduler(pid, os.SCHED_RR, os.sched_param(REALTIME_PRIORITY))
+                report.log(f"{pid_file.stem} (pid {pid}) on real-time scheduling")
+            except OSError as refused:
+                report.log(f"{pid_file.stem} (pid {pid}) left at normal scheduling: the host refuses it ({refused})")
 
     def _why_not(self) -> str | None:
         if not kernel.loaded(self.table):
