@@ -18,7 +18,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core.paths import PATHS
 from lab.drill.run import DRILLS_DIR
+from lab.host.control import node_sh
 from lab.host.site import down
 from lab.routed import router
 from lab.routed.run import drill_line, run
@@ -67,8 +69,10 @@ def soak(seconds: float, interval: int) -> None:
         )
         counters = router.vtysh(state.router, "show bfd peers counters json")
         peers = [peer for peer in counters if isinstance(peer, dict)] if isinstance(counters, list) else []
+        policies = [node_sh(node, f"chrt -p $(cat {PATHS.bfdd_pid})").stdout for node in state.nodes]
         result = {
             "bfd_ms": interval,
+            "bfdd_realtime": all("SCHED_RR" in policy for policy in policies),
             "seconds": seconds,
             "burners": len(burners),
             "polls": polls,

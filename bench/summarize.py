@@ -235,7 +235,8 @@ def bgp_table() -> None:
         )
     for soak in _drills("bgp", "soak*.json"):
         print(
-            f"\nSoak, BFD {soak['bfd_ms']} ms × 3, {soak['burners']} busy loops for {soak['seconds']:.0f} s: "
+            f"\nSoak, BFD {soak['bfd_ms']} ms × 3 (bfdd {'on' if soak.get('bfdd_realtime') else 'off'} real-time), "
+            f"{soak['burners']} busy loops for {soak['seconds']:.0f} s: "
             f"**{soak['nodes_withdrawn']} nodes withdrawn** by the router (FIB polled {soak['polls']} times); "
             f"BFD session downs {soak['bfd_session_downs']} over {soak['bfd_sessions']} sessions."
         )

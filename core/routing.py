@@ -26,10 +26,10 @@ class Bfd(Frozen):
     """How fast a node (and the router) notices the other gone: detection takes `multiplier` ×
     `interval_ms`, then FRR's queues add ~75 ms (BENCHMARKS.md, "BGP and ECMP")."""
 
-    interval_ms: Int = Field(20, ge=10, le=60000)
-    """Transmit and receive interval. At 20 a dead node costs its exporters ~130 ms (p95 136) and ten
-    minutes with both cores saturated withdrew no live node; 10 detects faster (~105 ms) but flaps on
-    busy small machines; 50 or 100 on VMs with noisy neighbours (BENCHMARKS.md, "BGP and ECMP")."""
+    interval_ms: Int = Field(50, ge=10, le=60000)
+    """Transmit and receive interval. At 50 a dead node costs its exporters ~210 ms (p95 226) and ten
+    minutes with both cores saturated withdrew no live node; 20 (p95 136 ms) and 10 (113 ms) withdrew
+    live nodes under that load: worth it only on hosts with cores to spare (BENCHMARKS.md, "BGP and ECMP")."""
     multiplier: Int = Field(3, ge=2, le=255)
 
 

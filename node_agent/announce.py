@@ -19,8 +19,9 @@ does not flap the route at the routers."""
 LOOK_EVERY_NS = 20_000_000
 REALTIME_EVERY_NS = 1_000_000_000
 REALTIME_PRIORITY = 50
-"""SCHED_RR, as keepalived's: BFD at 20 ms × 3 starved by busy cores dropped 5 live sessions in ten
-minutes with both cores saturated (bench/bgp.py soak)."""
+"""SCHED_RR, as keepalived's, so that BFD's packets are not late behind busy work. Not enough alone for
+20 ms × 3 on these 2 saturated cores: ten minutes withdrew 3 live nodes with it, 0 and 5 in two runs
+without (bench/bgp.py soak); the default is 50 ms × 3."""
 
 
 class Announcer:
