@@ -1,9 +1,8 @@
-"""With `routing: bgp`, the agent keeps BFD on real-time scheduling and owns the node's announcement
-of its VIPs: each VIP is a host route on
-lo, and FRR announces a VIP only while that route exists (`network` with import-check). So the VIPs
-are added only while this node can serve them (its kernel table loaded, forwarding on, not drained) and
-deleted within one turn (20 ms) of it no longer can. Kernel state, not FRR's: it survives FRR restarts,
-and the teardown finds it."""
+"""With `routing: bgp`, the agent keeps BFD on real-time scheduling and owns the node's announcement of
+its VIPs: each VIP is a host route on lo, and FRR announces a VIP only while that route exists (`network`
+with import-check). So the VIPs are added only while this node can serve them (its kernel table loaded,
+forwarding on, not drained) and deleted within one turn (20 ms) of it no longer can. Kernel state, not
+FRR's: it survives FRR restarts, and the teardown finds it."""
 
 from __future__ import annotations
 
@@ -41,7 +40,6 @@ class Announcer:
         self.able_since: int | None = None
         self.announced: bool | None = None
         """None until the first turn has set the VIPs one way or the other."""
-        self.reason = "starting"
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None) -> Announcer:
@@ -106,7 +104,6 @@ class Announcer:
         if announce:
             report.write_atomically(self.state_file, "".join(f"{vip}\n" for vip in self.vips))
         self.announced = announce
-        self.reason = reason
         report.log(f"VIPs {'announced' if announce else 'withdrawn'}: {reason}")
 
     def metrics(self) -> str:
