@@ -25,8 +25,9 @@ ROUTING_PACKAGES = {"vrrp": (("keepalived",), ("keepalived",)), "bgp": (("frr", 
 
 def install_command(routing: str = "vrrp") -> str:
     apt_routing, dnf_routing = ROUTING_PACKAGES[routing]
-    apt = " ".join((*APT_PACKAGES, *apt_routing))
-    dnf = " ".join((*DNF_PACKAGES, *dnf_routing))
+    # Third on the line, where keepalived always was: an existing stack's install step stays unchanged.
+    apt = " ".join((*APT_PACKAGES[:2], *apt_routing, *APT_PACKAGES[2:]))
+    dnf = " ".join((*DNF_PACKAGES[:2], *dnf_routing, *DNF_PACKAGES[2:]))
     return (
         "set -eu; "
         "if command -v apt-get >/dev/null; then "
@@ -34,7 +35,8 @@ def install_command(routing: str = "vrrp") -> str:
         f"{{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {apt}; }}; "
         "elif command -v dnf >/dev/null; then "
         f"rpm -q {dnf} >/dev/null 2>&1 || dnf install -y -q {dnf}; "
-        f"else echo 'ha-udp-lb: neither apt-get nor dnf found; install {apt}' >&2; "
+        "else echo 'ha-udp-lb: neither apt-get nor dnf found; "
+        f"install nginx (stream module) and {apt_routing[0]}' >&2; "
         "exit 1; fi"
     )
 
