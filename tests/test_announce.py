@@ -1,0 +1,88 @@
+"""routing bgp, the agent's announcement decided (node_agent.announce): withdrawn within one turn of the
+plane failing, not announced again until it has served for SETTLE_NS, and at once when the agent
+starts on a node that can serve (a deploy restarts it; the routers must not see every node leave).
+The kernel and `ip` are stood in for; the routed lab drills the real ones (tests/test_routed.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from node_agent import announce
+from node_agent.announce import SETTLE_NS, Announcer
+
+MS = 1_000_000
+
+
+class Node:
+    """What the announcer reads and runs: the table, forwarding, the drain file, `ip addr`."""
+
+    def __init__(self, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.table = True
+        self.forwarding = tmp / "ip_forward"
+        self.forwarding.write_text("1\n")
+        self.drain = tmp / "drain"
+        self.on_lo: set[str] = set()
+        monkeypatch.setattr(announce.kernel, "loaded", lambda table: self.table)
+        monkeypatch.setattr(announce.commands, "run", self._ip)
+        self.announcer = Announcer(
+            ["198.18.1.100"], "ha_udp_lb", str(self.drain), str(tmp / "announced"), [str(self.forwarding)], []
+        )
+
+    def _ip(self, argv: list[str]) -> str | None:
+        verb, address = argv[3], argv[4].split("/")[0]
+        if verb == "replace":
+            self.on_lo.add(address)
+        else:
+            self.on_lo.discard(address)
+        return None
+
+    def at(self, ms: float) -> bool:
+        self.announcer.follow(int(ms * MS))
+        return "198.18.1.100" in self.on_lo
+
+
+@pytest.fixture
+def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Node:
+    return Node(tmp_path, monkeypatch)
+
+
+def test_a_node_that_can_serve_announces_at_once_when_the_agent_starts(node: Node) -> None:
+    assert node.at(0)
+    assert (Path(node.announcer.state_file)).read_text() == "198.18.1.100\n"
+
+
+@pytest.mark.parametrize("fault", ["table", "forwarding", "drain"])
+def test_each_fault_withdraws_at_the_next_turn_and_health_returns_only_after_settling(node: Node, fault: str) -> None:
+    assert node.at(0)
+
+    def set_fault(on: bool) -> None:
+        if fault == "table":
+            node.table = not on
+        elif fault == "forwarding":
+            node.forwarding.write_text("0\n" if on else "1\n")
+        elif on:
+            node.drain.touch()
+        else:
+            node.drain.unlink()
+
+    set_fault(True)
+    assert not node.at(20)
+    set_fault(False)
+    assert not node.at(40)
+    assert not node.at(40 + SETTLE_NS / MS - 1)
+    assert node.at(40 + SETTLE_NS / MS)
+
+
+def test_a_node_that_cannot_serve_at_start_does_not_announce(node: Node) -> None:
+    node.table = False
+    assert not node.at(0)
+    node.table = True
+    assert not node.at(20) and node.at(20 + SETTLE_NS / MS)
+
+
+def test_with_vrrp_it_does_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(announce.commands, "run", lambda argv: pytest.fail(f"ran {argv}"))
+    idle = Announcer.from_config(None)
+    assert idle.follow(0) > 0 and idle.metrics() == ""
