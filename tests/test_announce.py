@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from node_agent import announce
+from node_agent import commands, kernel
 from node_agent.announce import SETTLE_NS, Announcer
 
 MS = 1_000_000
@@ -24,8 +24,8 @@ class Node:
         self.forwarding.write_text("1\n")
         self.drain = tmp / "drain"
         self.on_lo: set[str] = set()
-        monkeypatch.setattr(announce.kernel, "loaded", lambda table: self.table)
-        monkeypatch.setattr(announce.commands, "run", self._ip)
+        monkeypatch.setattr(kernel, "loaded", lambda table: self.table)
+        monkeypatch.setattr(commands, "run", self._ip)
         self.announcer = Announcer(
             ["198.18.1.100"], "ha_udp_lb", str(self.drain), str(tmp / "announced"), [str(self.forwarding)], []
         )
@@ -83,6 +83,6 @@ def test_a_node_that_cannot_serve_at_start_does_not_announce(node: Node) -> None
 
 
 def test_with_vrrp_it_does_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(announce.commands, "run", lambda argv: pytest.fail(f"ran {argv}"))
+    monkeypatch.setattr(commands, "run", lambda argv: pytest.fail(f"ran {argv}"))
     idle = Announcer.from_config(None)
     assert idle.follow(0) > 0 and idle.metrics() == ""
