@@ -22,4 +22,8 @@ sh bench/collectors.sh
 sh bench/kernel.sh
 sh bench/docker.sh
 $PY bench/throughput.py > bench/summaries/throughput.json
+# routing bgp in the routed lab: the drills per BFD interval and the saturated soaks (~95 minutes).
+$PY bench/bgp.py drills 20 10,20,50 node-kill,link-cut
+$PY bench/bgp.py drills 20 20 plane-lost,drain,node-added,bfd-loss
+for interval in 10 20 50; do $PY bench/bgp.py soak 600 $interval; done
 $PY bench/summarize.py > bench/summaries/summary.md
