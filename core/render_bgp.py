@@ -3,11 +3,10 @@ sysctls, FRR's restart drop-in. The health agent's share (the announcement) is c
 
 from __future__ import annotations
 
-from typing import Any
-
 from .model import Node, Stack
 from .paths import PATHS
 from .render import sysctls
+from .routing import BgpPeer
 from .templating import NodeFile, render_template, restart_dropin
 
 BFD_PROFILE = "ha-udp-lb"
@@ -40,7 +39,7 @@ def render_bgp(stack: Stack, node: Node) -> dict[str, NodeFile]:
     }
 
 
-def peers_of(stack: Stack, node: Node) -> list[Any]:
+def peers_of(stack: Stack, node: Node) -> list[BgpPeer]:
     """The routers on `node`'s own subnet: a node peers over its link, never through another router."""
     assert stack.bgp is not None
     return [peer for peer in stack.bgp.peers if peer.address in node.address.network]

@@ -3,14 +3,13 @@ put back. The victim is named: lb1 shares its subnet with lb3 (a switched link),
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.paths import PATHS
 from core.render import render_teardown
 
-from ..drill.scenario import Context, ScenarioError
+from ..drill.scenario import Context
 from ..drill.scenarios import activate
 from ..host.control import node_sh, set_link
 from ..host.state import LAB_DIR
@@ -117,14 +116,6 @@ def _on_victim(command: str) -> Callable[[Context], None]:
         node_sh(ctx.victim, command)
 
     return run
-
-
-def wait_until(what: str, predicate: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise ScenarioError(f"{what}: not within {timeout} s")
-        time.sleep(0.05)
 
 
 ROUTED_SCENARIOS: dict[str, RoutedScenario] = {

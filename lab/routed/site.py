@@ -77,7 +77,7 @@ def _build(stack_name: str, stack: Stack, exporters: int) -> LabState:
     assert stack.bgp is not None
     netns.add_namespace(ROUTER_NS)
     for key, value in ROUTER_SYSCTLS.items():
-        netns_sysctl(ROUTER_NS, key, value)
+        _netns_sysctl(ROUTER_NS, key, value)
     subnets = sorted({node.address.network for node in stack.nodes}, key=str)
     nodes = []
     for index, subnet in enumerate(subnets, start=1):
@@ -112,7 +112,7 @@ def _build(stack_name: str, stack: Stack, exporters: int) -> LabState:
     )
 
 
-def netns_sysctl(ns: str, key: str, value: str) -> None:
+def _netns_sysctl(ns: str, key: str, value: str) -> None:
     netns.netns_run(ns, "sysctl", "-qw", f"{key}={value}")
 
 
