@@ -46,6 +46,7 @@ def drills(trials: int, intervals: list[int], names: list[str]) -> None:
 
 
 def soak(seconds: float, interval: int) -> None:
+    started = time.time()
     state = up(STACK, bfd_ms=interval)
     assert state.router is not None
     burners: list[subprocess.Popen[bytes]] = []
@@ -69,6 +70,11 @@ def soak(seconds: float, interval: int) -> None:
         )
         counters = router.vtysh(state.router, "show bfd peers counters json")
         peers = [peer for peer in counters if isinstance(peer, dict)] if isinstance(counters, list) else []
+        peers_now = router.vtysh(state.router, "show bfd peers json")
+        last_downs = {
+            peer["peer"]: {key: peer.get(key) for key in ("status", "uptime", "diagnostic", "remote-diagnostic")}
+            for peer in (peers_now if isinstance(peers_now, list) else [])
+        }
         policies = [node_sh(node, f"chrt -p $(cat {PATHS.bfdd_pid})").stdout for node in state.nodes]
         result = {
             "bfd_ms": interval,
@@ -81,10 +87,11 @@ def soak(seconds: float, interval: int) -> None:
             "bfd_session_downs": sum(int(peer["session-down"]) for peer in peers),
             "bfd_session_ups": sum(int(peer["session-up"]) for peer in peers),
             "bgp_connections_dropped": dropped,
+            "bfd_at_end": last_downs,
             "nexthops_at_end": previous == everyone,
         }
         print(json.dumps(result), flush=True)
-        _save(f"soak-bfd{interval}-{int(seconds)}s.json", result)
+        _save(f"soak-bfd{interval}-{int(seconds)}s-{time.strftime('%Y%m%d-%H%M', time.gmtime(started))}.json", result)
     finally:
         for burner in burners:
             burner.kill()

@@ -13,6 +13,7 @@ def announce_settings(stack: Stack) -> dict[str, Any] | None:
     """What the health agent needs to own the announcement (node_agent.announce), or None with VRRP."""
     if stack.routing != "bgp":
         return None
+    assert stack.bgp is not None  # checked: routing bgp needs its block
     return {
         "vips": [str(vip.address.ip) for vip in stack.vips],
         "table": PATHS.kernel_table,
@@ -20,4 +21,5 @@ def announce_settings(stack: Stack) -> dict[str, Any] | None:
         "state_file": PATHS.announced,
         "forwarding": ["/proc/sys/net/ipv4/ip_forward"],
         "realtime": [PATHS.bfdd_pid],
+        "routers": sorted({str(peer.address) for peer in stack.bgp.peers}),
     }

@@ -1,8 +1,10 @@
 """With `routing: bgp`, the agent keeps BFD on real-time scheduling and owns the node's announcement of
 its VIPs: each VIP is a host route on lo, and FRR announces a VIP only while that route exists (`network`
 with import-check). So the VIPs are added only while this node can serve them (its kernel table loaded,
-forwarding on, not drained) and deleted within one turn (20 ms) of it no longer can. Kernel state, not
-FRR's: it survives FRR restarts, and the teardown finds it."""
+forwarding on, not drained) and deleted within one turn (10 ms) of it no longer can. Kernel state, not
+FRR's: it survives FRR restarts, and the teardown finds it. When the node cannot serve at all (not a
+drain, where it still forwards what reaches it) its sessions to the routers are reset too, which the
+routers act on a queue sooner than on the withdraw (node_agent.sessions)."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import commands, kernel, report
+from . import commands, kernel, report, sessions
 
 SETTLE_NS = 500_000_000
 """How long the node must be able to serve before it announces (again): a table reloaded after a flush
 does not flap the route at the routers."""
-LOOK_EVERY_NS = 20_000_000
+LOOK_EVERY_NS = 10_000_000
+"""Each look is a netlink question and two small reads, microseconds: looking often is what makes the
+withdraw reach the routers within 100 ms of the plane failing (BENCHMARKS.md, plane-lost)."""
 REALTIME_EVERY_NS = 1_000_000_000
 REALTIME_PRIORITY = 50
 """SCHED_RR, as keepalived's, so that BFD's packets are not late behind busy work. Not enough alone for
@@ -25,9 +29,17 @@ without (bench/bgp.py soak); the default is 50 ms × 3."""
 
 class Announcer:
     def __init__(
-        self, vips: list[str], table: str, drain_file: str, state_file: str, forwarding: list[str], realtime: list[str]
+        self,
+        vips: list[str],
+        table: str,
+        drain_file: str,
+        state_file: str,
+        forwarding: list[str],
+        realtime: list[str],
+        routers: list[str],
     ) -> None:
         self.vips = vips
+        self.routers = routers
         self.realtime = [Path(path) for path in realtime]
         """Pid files of the daemons to keep on real-time scheduling (bfdd), again whenever their pid changes."""
         self.realtime_pids: dict[Path, int] = {}
@@ -45,8 +57,8 @@ class Announcer:
     def from_config(cls, config: dict[str, Any] | None) -> Announcer:
         """With VRRP (no config) one with no VIPs, which does nothing."""
         if not config:
-            return cls([], "", "", "", [], [])
-        keys = ("vips", "table", "drain_file", "state_file", "forwarding", "realtime")
+            return cls([], "", "", "", [], [], [])
+        keys = ("vips", "table", "drain_file", "state_file", "forwarding", "realtime", "routers")
         return cls(*(config[key] for key in keys))
 
     def follow(self, now: int) -> int:
@@ -56,7 +68,8 @@ class Announcer:
         if now - self.realtime_at >= REALTIME_EVERY_NS:
             self.realtime_at = now
             self._keep_realtime()
-        reason = self._why_not()
+        fault = self._fault()
+        reason = fault or self._drained()
         if reason is None:
             self.able_since = self.able_since if self.able_since is not None else now
         else:
@@ -67,6 +80,8 @@ class Announcer:
         wanted = reason is None and settled
         if wanted != self.announced:
             self._set(wanted, reason or "able to serve")
+            if self.announced is False and fault:
+                self._reset_sessions()
         return now + LOOK_EVERY_NS
 
     def _keep_realtime(self) -> None:
@@ -84,14 +99,23 @@ class Announcer:
             except OSError as refused:
                 report.log(f"{pid_file.stem} (pid {pid}) left at normal scheduling: the host refuses it ({refused})")
 
-    def _why_not(self) -> str | None:
+    def _fault(self) -> str | None:
         if not kernel.loaded(self.table):
             return "the kernel plane's table is missing"
         if any(path.read_text().strip() != "1" for path in self.forwarding):
             return "forwarding is off"
-        if self.drain_file.exists():
-            return f"drained ({self.drain_file} exists)"
         return None
+
+    def _drained(self) -> str | None:
+        return f"drained ({self.drain_file} exists)" if self.drain_file.exists() else None
+
+    def _reset_sessions(self) -> None:
+        try:
+            count = sessions.abort_bgp_sessions(self.routers)
+        except OSError as refused:
+            report.log(f"BGP sessions not reset, the withdraw alone tells the routers: {refused}")
+            return
+        report.log(f"BGP sessions to the routers reset: {count}")
 
     def _set(self, announce: bool, reason: str) -> None:
         verb = "replace" if announce else "del"

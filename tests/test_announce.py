@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from node_agent import commands, kernel
+from node_agent import commands, kernel, sessions
 from node_agent.announce import SETTLE_NS, Announcer
 
 MS = 1_000_000
@@ -24,11 +24,24 @@ class Node:
         self.forwarding.write_text("1\n")
         self.drain = tmp / "drain"
         self.on_lo: set[str] = set()
+        self.resets: list[tuple[list[str], bool]] = []
+        """Each reset of the BGP sessions: to which routers, and whether the VIPs were still on lo."""
         monkeypatch.setattr(kernel, "loaded", lambda table: self.table)
         monkeypatch.setattr(commands, "run", self._ip)
+        monkeypatch.setattr(sessions, "abort_bgp_sessions", self._reset)
         self.announcer = Announcer(
-            ["198.18.1.100"], "ha_udp_lb", str(self.drain), str(tmp / "announced"), [str(self.forwarding)], []
+            ["198.18.1.100"],
+            "ha_udp_lb",
+            str(self.drain),
+            str(tmp / "announced"),
+            [str(self.forwarding)],
+            [],
+            ["198.18.11.1"],
         )
+
+    def _reset(self, routers: list[str]) -> int:
+        self.resets.append((routers, bool(self.on_lo)))
+        return len(routers)
 
     def _ip(self, argv: list[str]) -> str | None:
         verb, address = argv[3], argv[4].split("/")[0]
@@ -69,10 +82,14 @@ def test_each_fault_withdraws_at_the_next_turn_and_health_returns_only_after_set
 
     set_fault(True)
     assert not node.at(20)
-    set_fault(False)
     assert not node.at(40)
-    assert not node.at(40 + SETTLE_NS / MS - 1)
-    assert node.at(40 + SETTLE_NS / MS)
+    set_fault(False)
+    assert not node.at(60)
+    assert not node.at(60 + SETTLE_NS / MS - 1)
+    assert node.at(60 + SETTLE_NS / MS)
+    # A node that cannot serve also resets its sessions, once, after its VIPs are off lo (so bgpd, when it
+    # connects again, has nothing to announce); a drained one still forwards: its sessions stay.
+    assert node.resets == ([] if fault == "drain" else [(["198.18.11.1"], False)])
 
 
 def test_a_node_that_cannot_serve_at_start_does_not_announce(node: Node) -> None:

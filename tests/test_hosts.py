@@ -19,7 +19,7 @@ from core.paths import PATHS
 from lab.drill.report import TrialReport
 from lab.drill.scenario import Context, Scenario
 from lab.drill.trial import COLLECTOR_EXPORTERS, Settings, run_trial
-from lab.host.control import HolderWatch, holders, keepalived_scheduling, node_sh
+from lab.host.control import HolderWatch, holders, keepalived_scheduling, node_sh, unit_states
 from lab.host.netns import netns_run
 from lab.host.site import down, wait_settled
 from lab.host.state import LAB_DIR, LabState, NodeState, lab_config
@@ -165,15 +165,7 @@ def ran(steps: list[Step]) -> list[str]:
 
 
 def units(node: NodeState) -> dict[str, str]:
-    """Unit → "active enabled", "inactive disabled", "inactive absent" (no such unit), as systemd says
-    (Debian 12's is-enabled prints nothing for a unit that does not exist, Debian 13's "not-found")."""
-    line = 'echo "$(systemctl is-active {0}) $(systemctl is-enabled {0} 2>/dev/null || true)"'
-    said = node_sh(node, "; ".join(line.format(unit) for unit in UNITS)).stdout.splitlines()
-    states = [[*state.split(), "absent"][:2] for state in said]
-    return {
-        unit: f"{active} {'absent' if enabled == 'not-found' else enabled}"
-        for unit, (active, enabled) in zip(UNITS, states, strict=True)
-    }
+    return unit_states(node, UNITS)
 
 
 GONE = {unit: "inactive disabled" if unit in ("keepalived", "nginx") else "inactive absent" for unit in UNITS}

@@ -29,6 +29,18 @@ def sh_in(init_pid: int, command: str, timeout: float = 60) -> subprocess.Comple
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
 
 
+def unit_states(node: NodeState, units: list[str]) -> dict[str, str]:
+    """Unit → "active enabled", "inactive disabled", "inactive absent" (no such unit), as systemd says
+    (Debian 12's is-enabled prints nothing for a unit that does not exist, Debian 13's "not-found")."""
+    line = 'echo "$(systemctl is-active {0}) $(systemctl is-enabled {0} 2>/dev/null || true)"'
+    said = node_sh(node, "; ".join(line.format(unit) for unit in units)).stdout.splitlines()
+    states = [[*state.split(), "absent"][:2] for state in said]
+    return {
+        unit: f"{active} {'absent' if enabled == 'not-found' else enabled}"
+        for unit, (active, enabled) in zip(units, states, strict=True)
+    }
+
+
 def node_alive(node: NodeState) -> bool:
     return Path(f"/proc/{node.init_pid}").exists()
 

@@ -9,9 +9,11 @@ import copy
 import subprocess
 from dataclasses import dataclass, field
 from ipaddress import ip_interface
+from pathlib import Path
 from typing import Any
 
 from core.config import parse_stack
+from core.model import Node, Stack
 from runner.recorder import Recording, record
 from runner.ssh_calls import Step
 from runner.ssh_session import SshStack
@@ -61,7 +63,7 @@ def without_node(config: dict[str, Any], leaving: str) -> dict[str, Any]:
     config = copy.deepcopy(config)
     config["nodes"] = [n for n in config["nodes"] if n["name"] != leaving]
     for vip in config["vips"]:
-        if vip["preferred"] == leaving:
+        if vip.get("preferred") == leaving:
             vip["preferred"] = config["nodes"][-1]["name"]
     return config
 
@@ -72,32 +74,61 @@ def up(stack_name: str, suite: str, exporters: int = 4) -> HostsLab:
     if STATE_FILE.exists() or netns.lab_namespaces():
         raise LabError("a lab is already up: run `ha-udp-lb lab down` first")
     stack = parse_stack(stack_config(stack_name))
-    if stack.target != "ssh":
-        raise LabError(f"stack {stack_name} has target {stack.target!r}; real hosts run ssh stacks (hosts)")
+    check_ssh(stack, stack_name)
     subnet = check_addresses(stack)
     try:
-        lower = cached_root(suite)
+        provision = provide(suite)
         netns.add_bridge(BRIDGE)
-        netns.add_bridge(MGMT_BRIDGE)
-        netns.ip("addr", "add", str(MGMT), "dev", MGMT_BRIDGE)
-        proxy = apt_proxy.start(str(MGMT.ip), PIDS / "apt-proxy.pid")
-        private_key, public_key = _key_pair()
         machines, nodes = {}, []
         for node in stack.nodes:
-            assert node.ssh is not None  # the model requires it for target ssh
-            machine = Machine(name=node.name, netns=f"{netns.PREFIX}-{node.name}", home=HOME / node.name)
-            netns.add_namespace(machine.netns)
-            link = netns.plug(machine.netns, node.interface, str(node.address), BRIDGE)
-            netns.plug(machine.netns, "mgmt0", f"{node.ssh.host}/{MGMT.network.prefixlen}", MGMT_BRIDGE)
-            pid = boot(machine, lower, public_key, proxy, PIDS / f"host-{node.name}.pid")
+            machine, node_state = boot_node(node, provision, BRIDGE)
             machines[node.name] = machine
-            nodes.append(_node_state(machine, node.interface, str(node.address.ip), link, pid))
+            nodes.append(node_state)
         state = around_nodes(stack_name, stack, subnet, nodes, BRIDGE, exporters)
         save_state(state)
-        return HostsLab(stack_name, suite, state, machines, private_key)
+        return HostsLab(stack_name, suite, state, machines, provision.private_key)
     except BaseException:
         lab_site.down()
         raise
+
+
+def check_ssh(stack: Stack, stack_name: str) -> None:
+    if stack.target != "ssh":
+        raise LabError(f"stack {stack_name} has target {stack.target!r}; real hosts run ssh stacks (hosts)")
+
+
+@dataclass(frozen=True)
+class Provision:
+    """What every booted host of a lab starts from: the suite's root, the apt proxy, the lab's key."""
+
+    lower: Path
+    apt_proxy: str
+    private_key: str = field(repr=False)
+    public_key: str
+
+
+def provide(suite: str) -> Provision:
+    """The suite's root (cached), the management bridge with the apt proxy on it, a key for root."""
+    lower = cached_root(suite)
+    netns.add_bridge(MGMT_BRIDGE)
+    netns.ip("addr", "add", str(MGMT), "dev", MGMT_BRIDGE)
+    proxy = apt_proxy.start(str(MGMT.ip), PIDS / "apt-proxy.pid")
+    private_key, public_key = _key_pair()
+    return Provision(lower, proxy, private_key, public_key)
+
+
+def boot_node(node: Node, provision: Provision, bridge: str, gateway: str | None = None) -> tuple[Machine, NodeState]:
+    """`node` as a booted host in its namespace: its interface on `bridge` (its default route via
+    `gateway`), mgmt0 on the management bridge at its `ssh.host`."""
+    assert node.ssh is not None  # the model requires it for target ssh
+    machine = Machine(name=node.name, netns=f"{netns.PREFIX}-{node.name}", home=HOME / node.name)
+    netns.add_namespace(machine.netns)
+    link = netns.plug(machine.netns, node.interface, str(node.address), bridge)
+    netns.plug(machine.netns, "mgmt0", f"{node.ssh.host}/{MGMT.network.prefixlen}", MGMT_BRIDGE)
+    if gateway:
+        netns.netns_run(machine.netns, "ip", "route", "add", "default", "via", gateway)
+    pid = boot(machine, provision.lower, provision.public_key, provision.apt_proxy, PIDS / f"host-{node.name}.pid")
+    return machine, _node_state(machine, node.interface, str(node.address.ip), link, pid)
 
 
 def _node_state(machine: Machine, interface: str, address: str, link: str, pid: int) -> NodeState:

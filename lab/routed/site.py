@@ -5,15 +5,21 @@ program's own commands, on every node; up when the router spreads every VIP over
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from ipaddress import IPv4Interface
+from typing import Any
 
-from core.model import Stack
+from core.config import parse_stack
+from core.model import Node, Stack
+from runner.stackfile import stack_config
 from runner.synth import synth
 
 from ..host import netns
 from ..host.site import LAB_NETWORK, LabError, add_backends, add_exporters, pool_states, start_node, wait_commands
-from ..host.state import LAB_DIR, STATE_FILE, LabState, RouterState, VipState, lab_config, save_state
+from ..host.state import LAB_DIR, STATE_FILE, LabState, NodeState, RouterState, VipState, lab_config, save_state
 from ..host.sweep import down
+from ..hosts.machine import Machine
+from ..hosts.site import HostsLab, boot_node, check_ssh, provide
 from . import router
 
 ROUTER_NS = f"{netns.PREFIX}-rt"
@@ -48,11 +54,40 @@ def up(stack_name: str, exporters: int = 24, bfd_ms: int | None = None) -> LabSt
             config["bgp"] = {**config["bgp"], "bfd": {**config["bgp"].get("bfd", {}), "intervalMs": bfd_ms}}
         stack = synth(stack_name, LAB_DIR / "synth", config=config)
         _check(stack)
-        state = _build(stack_name, stack, exporters)
+
+        def start(node: Node, bridge: str, gateway: str) -> NodeState:
+            return start_node(stack, node.name, None, bridge, gateway=gateway)
+
+        state = _build(stack_name, stack, exporters, start)
         save_state(state)
         wait_commands(state)
         wait_announced(state, [n.address for n in state.nodes])
         return state
+    except BaseException:
+        down()
+        raise
+
+
+def up_on_hosts(stack_name: str, suite: str, exporters: int = 24, config: dict[str, Any] | None = None) -> HostsLab:
+    """The routed lab with every node of `stack_name` (or of `config`, its stack config) a booted
+    Debian host (lab.hosts); nothing deployed yet: `HostsLab.up` runs the program over SSH.
+    On any failure everything built so far is removed."""
+    if STATE_FILE.exists() or netns.lab_namespaces():
+        raise LabError("a lab is already up: run `ha-udp-lb lab down` first")
+    stack = parse_stack(config or stack_config(stack_name))
+    check_ssh(stack, stack_name)
+    _check(stack)
+    try:
+        provision = provide(suite)
+        machines: dict[str, Machine] = {}
+
+        def boot(node: Node, bridge: str, gateway: str) -> NodeState:
+            machines[node.name], state = boot_node(node, provision, bridge, gateway)
+            return state
+
+        state = _build(stack_name, stack, exporters, boot)
+        save_state(state)
+        return HostsLab(stack_name, suite, state, machines, provision.private_key)
     except BaseException:
         down()
         raise
@@ -73,7 +108,9 @@ def _check(stack: Stack) -> None:
             raise LabError(f"{address}: the lab uses only {LAB_NETWORK}")
 
 
-def _build(stack_name: str, stack: Stack, exporters: int) -> LabState:
+def _build(stack_name: str, stack: Stack, exporters: int, place: Callable[[Node, str, str], NodeState]) -> LabState:
+    """The router, its subnets and the stack's collectors and exporters; each node put on its subnet's
+    bridge, its default route via the router, by `place` (a lab node or a booted host)."""
     assert stack.bgp is not None
     netns.add_namespace(ROUTER_NS)
     for key, value in ROUTER_SYSCTLS.items():
@@ -87,8 +124,7 @@ def _build(stack_name: str, stack: Stack, exporters: int) -> LabState:
         netns.plug(ROUTER_NS, f"s{index}", f"{gateway}/{subnet.prefixlen}", bridge)
         for node in (n for n in stack.nodes if n.address.network == subnet):
             # The node's default route before its commands run: its kernel plane forwards by it.
-            state = start_node(stack, node.name, None, bridge, gateway=str(gateway))
-            nodes.append(state)
+            nodes.append(place(node, bridge, str(gateway)))
     nodes.sort(key=lambda n: [x.name for x in stack.nodes].index(n.name))
     for bridge, gateway in ((f"{netns.PREFIX}-ex", EXPORTERS), (f"{netns.PREFIX}-co", COLLECTORS)):
         netns.add_bridge(bridge)

@@ -1,0 +1,54 @@
+"""Routed drills only a host booted with systemd can play: a node rebooted. Its health unit withdraws
+the VIPs first thing on shutdown (while FRR and the plane still run), so the router has moved its
+exporters away before anything stops; after the boot the node announces again by itself."""
+
+from __future__ import annotations
+
+import time
+
+from ..drill.scenario import Context, ScenarioError
+from ..hosts.machine import Machine, init_pid, wait_running
+from . import router
+from .scenarios import RoutedScenario
+
+BACK_TIMEOUT_S = 60
+POLL_S = 0.05
+
+
+def _reboot(ctx: Context) -> None:
+    victim, old_init = ctx.victim, ctx.victim.init_pid
+    assert ctx.state.router is not None
+    vip = ctx.state.vips[0].address
+    ctx.sh(victim, "systemctl reboot", f"{victim.name} rebooting (systemctl reboot)")
+    deadline = time.monotonic() + BACK_TIMEOUT_S
+    while time.monotonic() < deadline:
+        pid = init_pid(victim.netns)
+        if pid and pid != old_init and victim.init_pid == old_init:
+            victim.init_pid = pid
+            ctx.mark(f"{victim.name} booting again")
+        if victim.init_pid != old_init and victim.address in router.nexthops(ctx.state.router, vip):
+            ctx.mark(f"the router sends to {victim.name} again")
+            ctx.observations["announced again after (ms)"] = round((ctx.events[-1][0] - ctx.events[0][0]) / 1e6, 1)
+            return
+        time.sleep(POLL_S)
+    raise ScenarioError(f"the router does not send {vip} to {victim.name} within {BACK_TIMEOUT_S} s of its reboot")
+
+
+def _booted(ctx: Context) -> None:
+    wait_running(Machine(ctx.victim.name, ctx.victim.netns, ctx.victim.scratch.parent))
+
+
+HOST_ROUTED_SCENARIOS: dict[str, RoutedScenario] = {
+    s.name: s
+    for s in (
+        RoutedScenario(
+            "reboot",
+            "lb1 rebooted (systemctl reboot): it withdraws first, loses nothing, and announces again once up",
+            "lb1",
+            _reboot,
+            _booted,
+            zero_loss=True,
+            duration_s=30.0,
+        ),
+    )
+}

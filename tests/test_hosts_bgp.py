@@ -1,0 +1,91 @@
+"""routing bgp on real hosts: Debian 12 (FRR 8.4) and 13 (FRR 10.3) booted with systemd on two
+subnets, reached over SSH, the program's recorded registrations carried out as pulumi-command would;
+the lab's router peers with them.
+Deployed, drilled (the data plane lost, a drain, a reboot), destroyed: each step checked on the hosts
+and at the router."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from core.paths import PATHS
+from lab.drill.trial import Settings
+from lab.host.control import node_sh, unit_states
+from lab.host.site import down
+from lab.host.state import LAB_DIR, NodeState
+from lab.hosts.site import HostsLab, without_node
+from lab.routed import router
+from lab.routed.host_scenarios import HOST_ROUTED_SCENARIOS
+from lab.routed.run import trial_line
+from lab.routed.scenarios import ROUTED_SCENARIOS, RoutedScenario
+from lab.routed.site import up_on_hosts, wait_announced
+from lab.routed.trial import run_trial
+from runner.stackfile import stack_config
+
+pytestmark = pytest.mark.hosts
+
+SUITES = ["bookworm", "trixie"]
+UNITS = ["frr", PATHS.health_unit_name]
+DRILLS = [ROUTED_SCENARIOS["plane-lost"], ROUTED_SCENARIOS["drain"], HOST_ROUTED_SCENARIOS["reboot"]]
+
+
+def two_nodes() -> dict[str, Any]:
+    """lb1 and lb2, each alone on its subnet (lb3 shares lb1's: the namespace lab drills that)."""
+    return without_node(stack_config("bgp"), "lb3")
+
+
+@pytest.mark.parametrize("suite", SUITES)
+def test_bgp_on_booted_hosts_over_ssh(suite: str) -> None:
+    down()
+    config = two_nodes()
+    lab = up_on_hosts("bgp", suite, exporters=12, config=config)
+    try:
+        deployed(lab, config)
+        failed: dict[str, object] = {}
+        for scenario in DRILLS:
+            report = drill(lab, scenario)
+            failed |= {f"{scenario.name}: {name}": report for name, ok in report.checks.items() if not ok}
+        assert not failed, failed
+        destroyed(lab)
+    finally:
+        down()
+
+
+def deployed(lab: HostsLab, config: dict[str, Any]) -> None:
+    lab.up(config)
+    everyone = [n.address for n in lab.state.nodes]
+    wait_announced(lab.state, everyone)
+    for node in lab.state.nodes:
+        assert units(node) == {unit: "active enabled" for unit in UNITS}, node.name
+        said = node_sh(node, f"grep -c 'Rendered by ha-udp-lb' {PATHS.frr_conf}; chrt -p $(cat {PATHS.bfdd_pid})")
+        assert said.stdout.startswith("1\n") and "SCHED_RR" in said.stdout, (node.name, said.stdout)
+    assert lab.up(config) == [], "a second deploy with nothing changed ran steps"
+
+
+def drill(lab: HostsLab, scenario: RoutedScenario) -> Any:
+    report = run_trial(lab.state, scenario, 1, Settings(rate=100), LAB_DIR / "sent" / scenario.name)
+    print(trial_line(report), report.events, flush=True)
+    return report
+
+
+def destroyed(lab: HostsLab) -> None:
+    """Each node withdraws before anything of it stops: the router drops them, nothing of ours is left,
+    and the distribution's FRR is back as it was (stopped and disabled, its own frr.conf)."""
+    assert lab.state.router is not None
+    steps = lab.destroy()
+    assert {s.verb for s in steps} == {"delete"}
+    assert router.nexthops(lab.state.router, lab.state.vips[0].address) == []
+    for node in lab.state.nodes:
+        assert units(node) == {"frr": "inactive disabled", PATHS.health_unit_name: "inactive absent"}, node.name
+        left = node_sh(
+            node,
+            "find / -xdev \\( -name '*ha-udp-lb*' -o -name '*ha_udp_lb*' \\) -not -path '/proc/*' 2>/dev/null; "
+            f"ip -o addr show dev lo | grep -F ' {lab.state.vips[0].address}/'; dpkg --verify frr",
+        ).stdout
+        assert left == "", (node.name, left)
+
+
+def units(node: NodeState) -> dict[str, str]:
+    return unit_states(node, UNITS)
