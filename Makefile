@@ -16,7 +16,7 @@ demo: setup
 
 # Everything, as CI runs it: the daemons judging every rendered file, the lab's drills, the docker check.
 test: setup lint typecheck
-	$(PY) -m pytest -q -ra
+	$(PY) -m pytest -q -ra --durations=20
 
 # Lint, types, and every test that needs neither root nor the daemons: the config reader, rendering and
 # goldens, the program under Pulumi's mocks, the slot table, the agent's verdicts, the drills' analysis.

@@ -1,10 +1,12 @@
 """routing bgp in the routed lab: the drills at several BFD intervals (how failover depends on BFD), and
-a soak with both cores saturated (spurious withdrawals at an interval). Summaries go to
-bench/summaries/bgp/ (BENCHMARKS.md, "BGP and ECMP"); each trial's report stays under out/drills/.
+a soak with both cores saturated (spurious withdrawals at an interval), and the drills on booted
+Debian hosts (lb1 and lb2 of the bgp stack, deployed over SSH). Summaries go to bench/summaries/bgp/
+(BENCHMARKS.md, "BGP and ECMP"); each trial's report stays under out/drills/.
 
 Usage (root, no lab up):
   venv/bin/python bench/bgp.py drills TRIALS BFD_MS[,BFD_MS…] SCENARIO[,SCENARIO…]|all
-  venv/bin/python bench/bgp.py soak SECONDS BFD_MS"""
+  venv/bin/python bench/bgp.py soak SECONDS BFD_MS
+  venv/bin/python bench/bgp.py hosts TRIALS SUITE"""
 
 from __future__ import annotations
 
@@ -22,10 +24,13 @@ from core.paths import PATHS
 from lab.drill.run import DRILLS_DIR
 from lab.host.control import node_sh
 from lab.host.site import down
+from lab.hosts.site import without_node
 from lab.routed import router
+from lab.routed.host_scenarios import HOST_ROUTED_SCENARIOS
 from lab.routed.run import drill_line, run
 from lab.routed.scenarios import ROUTED_SCENARIOS
-from lab.routed.site import up
+from lab.routed.site import up, up_on_hosts, wait_announced
+from runner.stackfile import stack_config
 
 SUMMARIES = Path(__file__).resolve().parent / "summaries" / "bgp"
 STACK = "bgp"
@@ -43,6 +48,23 @@ def drills(trials: int, intervals: list[int], names: list[str]) -> None:
                 _save(f"bfd{interval}-{name}.json", {"bfd_ms": interval, **summary})
         finally:
             down()
+
+
+def hosts(trials: int, suite: str) -> None:
+    """The drills tests/test_hosts_bgp.py runs once, `trials` times each on booted `suite` hosts."""
+    config = without_node(stack_config(STACK), "lb3")
+    lab = up_on_hosts(STACK, suite, exporters=24, config=config)
+    try:
+        lab.up(config)
+        wait_announced(lab.state, [n.address for n in lab.state.nodes])
+        for scenario in (ROUTED_SCENARIOS["plane-lost"], ROUTED_SCENARIOS["drain"], HOST_ROUTED_SCENARIOS["reboot"]):
+            print(f"== {suite} hosts, {scenario.name}", flush=True)
+            summary = run(lab.state, scenario, trials, 200.0, DRILLS_DIR / f"bgp-hosts-{suite}-{scenario.name}")
+            print(drill_line(summary), flush=True)
+            summary.pop("per_trial")
+            _save(f"hosts-{suite}-{scenario.name}.json", {"suite": suite, **summary})
+    finally:
+        down()
 
 
 def soak(seconds: float, interval: int) -> None:
@@ -109,6 +131,8 @@ def main() -> None:
         drills(int(sys.argv[2]), [int(ms) for ms in sys.argv[3].split(",")], names)
     elif len(sys.argv) == 4 and sys.argv[1] == "soak":
         soak(float(sys.argv[2]), int(sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "hosts":
+        hosts(int(sys.argv[2]), sys.argv[3])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)

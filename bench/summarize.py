@@ -233,6 +233,20 @@ def bgp_table() -> None:
             f"{withdrawn} | {d['affected_lost']} / {d['others_lost']} | {d['changed_collector']} | "
             f"{'all pass' if d['passed'] else 'FAILED'} |"
         )
+    booted = _drills("bgp", "hosts-*.json")
+    if booted:
+        print(
+            "\n| hosts | drill | trials | lb1's exporters: blackout p50 / p95 / max (ms) | router left lb1 "
+            "p50 / p95 / max (ms) | lost: lb1's / others' | changed collector | checks |"
+        )
+        print("|---|---|---|---|---|---|---|---|")
+    for d in booted:
+        hosts = HOST_RUNS[f"hosts-{d['suite']}"]
+        print(
+            f"| {hosts} | {d['scenario']} | {d['trials']} | {_triple(d['affected_blackout_ms'])} | "
+            f"{_triple(d['withdrawn_ms'])} | {d['affected_lost']} / {d['others_lost']} | {d['changed_collector']} | "
+            f"{'all pass' if d['passed'] else 'FAILED'} |"
+        )
     for soak in _drills("bgp", "soak*.json"):
         print(
             f"\nSoak, BFD {soak['bfd_ms']} ms × 3 (bfdd {'on' if soak.get('bfdd_realtime') else 'off'} real-time), "

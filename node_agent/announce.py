@@ -3,8 +3,9 @@ its VIPs: each VIP is a host route on lo, and FRR announces a VIP only while tha
 with import-check). So the VIPs are added only while this node can serve them (its kernel table loaded,
 forwarding on, not drained) and deleted within one turn (10 ms) of it no longer can. Kernel state, not
 FRR's: it survives FRR restarts, and the teardown finds it. When the node cannot serve at all (not a
-drain, where it still forwards what reaches it) its sessions to the routers are reset too, which the
-routers act on a queue sooner than on the withdraw (node_agent.sessions)."""
+drain, where it still forwards what reaches it) its sessions to the routers are reset too: the routers
+drop a reset session's routes without waiting for the node's bgpd to send the withdraw
+(node_agent.sessions)."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ LOOK_EVERY_NS = 10_000_000
 withdraw reach the routers within 100 ms of the plane failing (BENCHMARKS.md, plane-lost)."""
 REALTIME_EVERY_NS = 1_000_000_000
 REALTIME_PRIORITY = 50
-"""SCHED_RR, as keepalived's, so that BFD's packets are not late behind busy work. Not enough alone for
-20 ms × 3 on these 2 saturated cores: ten minutes withdrew 3 live nodes with it, 0 and 5 in two runs
-without (bench/bgp.py soak); the default is 50 ms × 3."""
+"""SCHED_RR, as keepalived's, so that BFD's packets are not late behind busy work; bfdd alone, as bgpd
+and zebra at the same priority would keep it waiting. At 20 ms × 3 on these 2 saturated cores, ten
+minutes withdrew live nodes 0 and 5 times without it, 0, 0, 0 and 3 times with it (bench/bgp.py soak);
+the default is 50 ms × 3."""
 
 
 class Announcer:

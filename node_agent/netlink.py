@@ -8,12 +8,13 @@ import os
 import socket
 import struct
 
+from .nlmsg import NLMSG_ERROR, replies
+
 NETLINK_NETFILTER = 12
 NFNL_SUBSYS_NFTABLES = 10
 NFT_MSG_GETTABLE, NFT_MSG_NEWOBJ, NFT_MSG_GETOBJ = 1, 18, 19
 NFPROTO_INET = 1
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
-NLMSG_ERROR, NLMSG_DONE = 2, 3
 NFTA_TABLE_NAME = 1
 NFTA_OBJ_TABLE, NFTA_OBJ_NAME, NFTA_OBJ_TYPE, NFTA_OBJ_DATA = 1, 2, 3, 4
 NFT_OBJECT_COUNTER = 1
@@ -44,22 +45,7 @@ def _ask(message_type: int, flags: int, attributes: bytes) -> list[tuple[int, by
         body = struct.pack("=BBH", NFPROTO_INET, 0, 0) + attributes
         kind = (NFNL_SUBSYS_NFTABLES << 8) | message_type
         sock.send(struct.pack("=IHHII", 16 + len(body), kind, NLM_F_REQUEST | flags, 1, os.getpid()) + body)
-        replies: list[tuple[int, bytes]] = []
-        while True:
-            data = sock.recv(1 << 16)
-            offset = 0
-            while offset + 16 <= len(data):
-                length, kind, _flags, _seq, _pid = struct.unpack_from("=IHHII", data, offset)
-                payload = data[offset + 16 : offset + length]
-                offset += length + (-length % 4)
-                if kind == NLMSG_DONE:
-                    return replies
-                if kind == NLMSG_ERROR:
-                    (error,) = struct.unpack_from("=i", payload)
-                    if error:
-                        raise OSError(-error, os.strerror(-error))
-                    return replies
-                replies.append((kind & 0xFF, payload[4:]))
+        return [(message & 0xFF, payload[4:]) for message, payload in replies(sock)]
 
 
 def table_exists(table: str) -> bool:

@@ -5,14 +5,14 @@ Used when the node can no longer serve at all; bgpd connects again by itself wit
 
 from __future__ import annotations
 
-import os
 import socket
 import struct
+
+from .nlmsg import replies
 
 NETLINK_SOCK_DIAG = 4
 SOCK_DIAG_BY_FAMILY, SOCK_DESTROY = 20, 21
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
-NLMSG_ERROR, NLMSG_DONE = 2, 3
 TCP_ESTABLISHED = 1
 BGP_PORT = 179
 SOCKID = struct.Struct("!HH16s16s12x")
@@ -25,25 +25,6 @@ def _request(kind: int, flags: int, states: int, sockid: bytes, seq: int) -> byt
     return struct.pack("=IHHII", 16 + len(body), kind, NLM_F_REQUEST | flags, seq, 0) + body
 
 
-def _replies(sock: socket.socket) -> list[tuple[int, bytes]]:
-    """(type, payload) of each message until the dump's end or one acknowledgement; OSError on an error."""
-    found: list[tuple[int, bytes]] = []
-    while True:
-        data, offset = sock.recv(1 << 16), 0
-        while offset + 16 <= len(data):
-            length, kind = struct.unpack_from("=IH", data, offset)
-            payload = data[offset + 16 : offset + length]
-            offset += length + (-length % 4)
-            if kind == NLMSG_DONE:
-                return found
-            if kind == NLMSG_ERROR:
-                (error,) = struct.unpack_from("=i", payload)
-                if error:
-                    raise OSError(-error, os.strerror(-error))
-                return found
-            found.append((kind, payload))
-
-
 def abort_bgp_sessions(routers: list[str]) -> int:
     """Resets every established BGP connection to one of `routers`; how many. OSError if the kernel
     refuses (one built without CONFIG_INET_DIAG_DESTROY answers EOPNOTSUPP)."""
@@ -52,12 +33,12 @@ def abort_bgp_sessions(routers: list[str]) -> int:
         sock.settimeout(1.0)
         sock.send(_request(SOCK_DIAG_BY_FAMILY, NLM_F_DUMP, 1 << TCP_ESTABLISHED, bytes(SOCKID.size), 1))
         sessions = []
-        for _kind, payload in _replies(sock):
+        for _kind, payload in replies(sock):
             sockid = payload[DIAG_MSG_ID_AT : DIAG_MSG_ID_AT + SOCKID.size]
             source_port, destination_port, _source, destination = SOCKID.unpack(sockid)
             if BGP_PORT in (source_port, destination_port) and destination[:4] in wanted:
                 sessions.append(sockid)
         for seq, sockid in enumerate(sessions, start=2):
             sock.send(_request(SOCK_DESTROY, NLM_F_ACK, 0xFFFFFFFF, sockid, seq))
-            _replies(sock)
+            replies(sock)
     return len(sessions)

@@ -113,7 +113,7 @@ def _reboot(ctx: Context) -> None:
     ctx.checks["two holders of the VIP for one advert interval at most"] = watch.longest_s * 1000 <= advert_ms
 
 
-def _booted(ctx: Context) -> None:
+def booted(ctx: Context) -> None:
     """After a reboot: the host fully up (the next trial's checks reach it)."""
     wait_running(Machine(ctx.victim.name, ctx.victim.netns, ctx.victim.scratch.parent))
 
@@ -150,7 +150,7 @@ HOST_SCENARIOS: dict[str, Scenario] = {
             "reboot",
             "the master rebooted (systemctl reboot): it comes back and takes its VIP back",
             act=_reboot,
-            restore=_booted,
+            restore=booted,
             vip_ends_on="the victim",
             zero_loss_from=VIP_BACK,
             # A booted host here is back in about 7 s, and takes its VIP back after vrrp.preemptDelay.

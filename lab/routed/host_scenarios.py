@@ -7,7 +7,8 @@ from __future__ import annotations
 import time
 
 from ..drill.scenario import Context, ScenarioError
-from ..hosts.machine import Machine, init_pid, wait_running
+from ..hosts.machine import init_pid
+from ..hosts.scenarios import booted
 from . import router
 from .scenarios import RoutedScenario
 
@@ -34,10 +35,6 @@ def _reboot(ctx: Context) -> None:
     raise ScenarioError(f"the router does not send {vip} to {victim.name} within {BACK_TIMEOUT_S} s of its reboot")
 
 
-def _booted(ctx: Context) -> None:
-    wait_running(Machine(ctx.victim.name, ctx.victim.netns, ctx.victim.scratch.parent))
-
-
 HOST_ROUTED_SCENARIOS: dict[str, RoutedScenario] = {
     s.name: s
     for s in (
@@ -46,7 +43,7 @@ HOST_ROUTED_SCENARIOS: dict[str, RoutedScenario] = {
             "lb1 rebooted (systemctl reboot): it withdraws first, loses nothing, and announces again once up",
             "lb1",
             _reboot,
-            _booted,
+            booted,
             zero_loss=True,
             duration_s=30.0,
         ),
