@@ -3,13 +3,14 @@ put back. The victim is named: lb1 shares its subnet with lb3 (a switched link),
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.paths import PATHS
 from core.render import render_teardown
 
-from ..drill.scenario import Context
+from ..drill.scenario import Context, ScenarioError
 from ..drill.scenarios import activate
 from ..host.control import node_sh, set_link
 from ..host.state import LAB_DIR
@@ -71,7 +72,13 @@ def _cut(ctx: Context) -> None:
 
 
 def _plane_lost(ctx: Context) -> None:
-    ctx.sh(ctx.victim, "sysctl -qw net.ipv4.ip_forward=0", f"forwarding off on {ctx.victim.name}")
+    """Forwarding off on the victim. The trial's clock starts as the node turns it off (its clock read
+    just before), not as the lab starts the command: entering the node costs ~10 ms here."""
+    said = node_sh(ctx.victim, "date +%s%N && sysctl -qw net.ipv4.ip_forward=0")
+    if said.returncode != 0:
+        raise ScenarioError(f"forwarding off on {ctx.victim.name} failed: {said.stderr.strip()}")
+    off_ns = int(said.stdout.split()[0]) + time.monotonic_ns() - time.time_ns()
+    ctx.events.append((off_ns, f"forwarding off on {ctx.victim.name}"))
 
 
 def _drain(ctx: Context) -> None:
