@@ -25,8 +25,8 @@ REALTIME_EVERY_NS = 1_000_000_000
 REALTIME_PRIORITY = 50
 """SCHED_RR, as keepalived's, so that BFD's packets are not late behind busy work; bfdd alone, as bgpd
 and zebra at the same priority would keep it waiting. At 20 ms × 3 on these 2 saturated cores, ten
-minutes withdrew live nodes 0 and 5 times without it, 0, 0, 0 and 3 times with it (bench/bgp.py soak);
-the default is 50 ms × 3."""
+minutes withdrew live nodes 0 and 5 times without it, 0, 0, 0, 3 and 3 with it (bench/bgp.py soak,
+each 3 one moment that dropped every session); the default is 50 ms × 3."""
 
 
 class Announcer:
