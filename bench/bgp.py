@@ -24,13 +24,11 @@ from core.paths import PATHS
 from lab.drill.run import DRILLS_DIR
 from lab.host.control import node_sh
 from lab.host.site import down
-from lab.hosts.site import without_node
 from lab.routed import router
-from lab.routed.host_scenarios import HOST_ROUTED_SCENARIOS
+from lab.routed.host_scenarios import HOST_DRILLS, two_nodes
 from lab.routed.run import drill_line, run
 from lab.routed.scenarios import ROUTED_SCENARIOS
 from lab.routed.site import up, up_on_hosts, wait_announced
-from runner.stackfile import stack_config
 
 SUMMARIES = Path(__file__).resolve().parent / "summaries" / "bgp"
 STACK = "bgp"
@@ -52,12 +50,12 @@ def drills(trials: int, intervals: list[int], names: list[str]) -> None:
 
 def hosts(trials: int, suite: str) -> None:
     """The drills tests/test_hosts_bgp.py runs once, `trials` times each on booted `suite` hosts."""
-    config = without_node(stack_config(STACK), "lb3")
+    config = two_nodes(STACK)
     lab = up_on_hosts(STACK, suite, exporters=24, config=config)
     try:
         lab.up(config)
         wait_announced(lab.state, [n.address for n in lab.state.nodes])
-        for scenario in (ROUTED_SCENARIOS["plane-lost"], ROUTED_SCENARIOS["drain"], HOST_ROUTED_SCENARIOS["reboot"]):
+        for scenario in HOST_DRILLS:
             print(f"== {suite} hosts, {scenario.name}", flush=True)
             summary = run(lab.state, scenario, trials, 200.0, DRILLS_DIR / f"bgp-hosts-{suite}-{scenario.name}")
             print(drill_line(summary), flush=True)

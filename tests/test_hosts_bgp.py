@@ -15,36 +15,29 @@ from lab.drill.trial import Settings
 from lab.host.control import node_sh, unit_states
 from lab.host.site import down
 from lab.host.state import LAB_DIR, NodeState
-from lab.hosts.site import HostsLab, without_node
+from lab.hosts.site import HostsLab
 from lab.routed import router
-from lab.routed.host_scenarios import HOST_ROUTED_SCENARIOS
+from lab.routed.host_scenarios import HOST_DRILLS, two_nodes
 from lab.routed.run import trial_line
-from lab.routed.scenarios import ROUTED_SCENARIOS, RoutedScenario
+from lab.routed.scenarios import RoutedScenario
 from lab.routed.site import up_on_hosts, wait_announced
 from lab.routed.trial import run_trial
-from runner.stackfile import stack_config
 
 pytestmark = pytest.mark.hosts
 
 SUITES = ["bookworm", "trixie"]
 UNITS = ["frr", PATHS.health_unit_name]
-DRILLS = [ROUTED_SCENARIOS["plane-lost"], ROUTED_SCENARIOS["drain"], HOST_ROUTED_SCENARIOS["reboot"]]
-
-
-def two_nodes() -> dict[str, Any]:
-    """lb1 and lb2, each alone on its subnet (lb3 shares lb1's: the namespace lab drills that)."""
-    return without_node(stack_config("bgp"), "lb3")
 
 
 @pytest.mark.parametrize("suite", SUITES)
 def test_bgp_on_booted_hosts_over_ssh(suite: str) -> None:
     down()
-    config = two_nodes()
+    config = two_nodes("bgp")
     lab = up_on_hosts("bgp", suite, exporters=12, config=config)
     try:
         deployed(lab, config)
         failed: dict[str, object] = {}
-        for scenario in DRILLS:
+        for scenario in HOST_DRILLS:
             report = drill(lab, scenario)
             failed |= {f"{scenario.name}: {name}": report for name, ok in report.checks.items() if not ok}
         assert not failed, failed

@@ -19,17 +19,16 @@ HOP = re.compile(r"\bvia (\S+)")
 
 class FibWatch:
     def __init__(self, state: RouterState, vip: str) -> None:
-        self.changes: list[tuple[int, list[str]]] = []
-        """(CLOCK_MONOTONIC ns, the nexthops from then on), the first entry what it held at the start."""
         self._vip = vip
         self._wall_to_monotonic = time.monotonic_ns() - time.time_ns()
         argv = ["ip", "netns", "exec", state.netns, "ip", "-o", "-ts", "monitor", "route"]
         self._monitor = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
         self._thread = threading.Thread(target=self._read, daemon=True)
-        self._start = (time.monotonic_ns(), router.nexthops(state, vip))
+        # Read after starting the monitor: a change from before it listens is at least in this reading.
+        self.changes: list[tuple[int, list[str]]] = [(time.monotonic_ns(), router.nexthops(state, vip))]
+        """(CLOCK_MONOTONIC ns, the nexthops from then on), the first entry what it held at the start."""
 
     def __enter__(self) -> FibWatch:
-        self.changes.append(self._start)
         self._thread.start()
         return self
 

@@ -1,16 +1,20 @@
-"""Routed drills only a host booted with systemd can play: a node rebooted. Its health unit withdraws
-the VIPs first thing on shutdown (while FRR and the plane still run), so the router has moved its
-exporters away before anything stops; after the boot the node announces again by itself."""
+"""The routed drills on booted hosts, and the one only such a host can play: a node rebooted. Its health
+unit withdraws the VIPs first thing on shutdown (while FRR and the plane still run), so the router has
+moved its exporters away before anything stops; after the boot the node announces again by itself."""
 
 from __future__ import annotations
 
 import time
+from typing import Any
+
+from runner.stackfile import stack_config
 
 from ..drill.scenario import Context, ScenarioError
 from ..hosts.machine import init_pid
 from ..hosts.scenarios import booted
+from ..hosts.site import without_node
 from . import router
-from .scenarios import RoutedScenario
+from .scenarios import ROUTED_SCENARIOS, RoutedScenario
 
 BACK_TIMEOUT_S = 60
 POLL_S = 0.05
@@ -35,17 +39,20 @@ def _reboot(ctx: Context) -> None:
     raise ScenarioError(f"the router does not send {vip} to {victim.name} within {BACK_TIMEOUT_S} s of its reboot")
 
 
-HOST_ROUTED_SCENARIOS: dict[str, RoutedScenario] = {
-    s.name: s
-    for s in (
-        RoutedScenario(
-            "reboot",
-            "lb1 rebooted (systemctl reboot): it withdraws first, loses nothing, and announces again once up",
-            "lb1",
-            _reboot,
-            booted,
-            zero_loss=True,
-            duration_s=30.0,
-        ),
-    )
-}
+REBOOT = RoutedScenario(
+    "reboot",
+    "lb1 rebooted (systemctl reboot): it withdraws first, loses nothing, and announces again once up",
+    "lb1",
+    _reboot,
+    booted,
+    zero_loss=True,
+    duration_s=30.0,
+)
+HOST_DRILLS = [ROUTED_SCENARIOS["plane-lost"], ROUTED_SCENARIOS["drain"], REBOOT]
+"""What booted hosts add to the namespace lab's routed drills: systemd's side of a fault, a drain, a reboot."""
+
+
+def two_nodes(stack_name: str) -> dict[str, Any]:
+    """The stack's config with lb1 and lb2 only, each alone on its subnet (lb3 shares lb1's: the
+    namespace lab drills that)."""
+    return without_node(stack_config(stack_name), "lb3")
