@@ -3,47 +3,57 @@ a soak with both cores saturated (spurious withdrawals at an interval), and the 
 Debian hosts (lb1 and lb2 of the bgp stack, deployed over SSH). Summaries go to bench/summaries/bgp/
 (BENCHMARKS.md, "BGP and ECMP"); each trial's report stays under out/drills/.
 
-Usage (root, no lab up):
-  venv/bin/python bench/bgp.py drills TRIALS BFD_MS[,BFD_MS…] SCENARIO[,SCENARIO…]|all
-  venv/bin/python bench/bgp.py soak SECONDS BFD_MS
+Usage (root, no lab up; BFD is an interval in ms, times 3, or INTERVALxMULTIPLIER: 20, 10x7):
+  venv/bin/python bench/bgp.py drills TRIALS BFD[,BFD…] SCENARIO[,SCENARIO…]|all
+  venv/bin/python bench/bgp.py soak SECONDS BFD [FREEZE_MS]   (FREEZE_MS: bench/flight_recorder.py's
+      trace of every CPU, stopped by the first stall that long, to bench/raw/bgp-trace-*.txt)
+  venv/bin/python bench/bgp.py stalls SECONDS BURNERS   (no lab: the machine's own stalls under load)
   venv/bin/python bench/bgp.py hosts TRIALS SUITE"""
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flight_recorder import flight_recorder
 
 from core.paths import PATHS
 from lab.drill.run import DRILLS_DIR
 from lab.host.control import node_sh
 from lab.host.site import down
 from lab.routed import router
+from lab.routed.fib_watch import FibWatch
 from lab.routed.host_scenarios import HOST_DRILLS, two_nodes
 from lab.routed.run import drill_line, run
 from lab.routed.scenarios import ROUTED_SCENARIOS
 from lab.routed.site import up, up_on_hosts, wait_announced
 
 SUMMARIES = Path(__file__).resolve().parent / "summaries" / "bgp"
+BENCH_RAW = Path(__file__).resolve().parent / "raw"
 STACK = "bgp"
 
 
-def drills(trials: int, intervals: list[int], names: list[str]) -> None:
-    for interval in intervals:
-        state = up(STACK, bfd_ms=interval)
+def drills(trials: int, timers: list[tuple[int, int]], names: list[str]) -> None:
+    for interval, multiplier in timers:
+        state = up(STACK, bfd_ms=interval, bfd_multiplier=multiplier)
         try:
             for name in names:
-                print(f"== BFD {interval} ms x 3, {name}", flush=True)
-                summary = run(state, ROUTED_SCENARIOS[name], trials, 200.0, DRILLS_DIR / f"bgp-bfd{interval}-{name}")
+                print(f"== BFD {interval} ms x {multiplier}, {name}", flush=True)
+                label = _label(interval, multiplier)
+                summary = run(state, ROUTED_SCENARIOS[name], trials, 200.0, DRILLS_DIR / f"bgp-{label}-{name}")
                 print(drill_line(summary), flush=True)
                 summary.pop("per_trial")
-                _save(f"bfd{interval}-{name}.json", {"bfd_ms": interval, **summary})
+                _save(f"{label}-{name}.json", {"bfd_ms": interval, "bfd_multiplier": multiplier, **summary})
         finally:
             down()
 
@@ -65,57 +75,126 @@ def hosts(trials: int, suite: str) -> None:
         down()
 
 
-def soak(seconds: float, interval: int) -> None:
+def soak(seconds: float, interval: int, multiplier: int, freeze_ms: float | None = None) -> None:
     started = time.time()
-    state = up(STACK, bfd_ms=interval)
+    state = up(STACK, bfd_ms=interval, bfd_multiplier=multiplier)
     assert state.router is not None
-    burners: list[subprocess.Popen[bytes]] = []
+    burners = (os.cpu_count() or 2) + 1
     try:
-        spin = f"import time\nend = time.time() + {seconds}\nwhile time.time() < end: pass"
-        burners = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range((os.cpu_count() or 2) + 1)]
         everyone = sorted(n.address for n in state.nodes)
-        vip, left, polls = state.vips[0].address, 0, 0
-        previous = router.nexthops(state.router, vip)
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            time.sleep(0.02)
-            current = router.nexthops(state.router, vip)
-            left += len(set(previous) - set(current))
-            previous, polls = current, polls + 1
+        trace = BENCH_RAW / f"bgp-trace-{_stamp(started)}.txt"
+        with (
+            flight_recorder(trace) if freeze_ms else contextlib.nullcontext(),
+            _saturated(seconds, burners, freeze_ms) as stalls,
+            FibWatch(state.router, state.vips[0].address) as fib,
+        ):
+            time.sleep(seconds)
+        withdrawals = _withdrawals(fib.changes, stalls)
         neighbors = router.vtysh(state.router, "show bgp neighbors json")
-        dropped = (
-            {peer: info.get("connectionsDropped") for peer, info in neighbors.items()}
-            if isinstance(neighbors, dict)
-            else {}
-        )
         counters = router.vtysh(state.router, "show bfd peers counters json")
         peers = [peer for peer in counters if isinstance(peer, dict)] if isinstance(counters, list) else []
-        peers_now = router.vtysh(state.router, "show bfd peers json")
-        last_downs = {
-            peer["peer"]: {key: peer.get(key) for key in ("status", "uptime", "diagnostic", "remote-diagnostic")}
-            for peer in (peers_now if isinstance(peers_now, list) else [])
-        }
         policies = [node_sh(node, f"chrt -p $(cat {PATHS.bfdd_pid})").stdout for node in state.nodes]
         result = {
             "bfd_ms": interval,
+            "bfd_multiplier": multiplier,
             "bfdd_realtime": all("SCHED_RR" in policy for policy in policies),
             "seconds": seconds,
-            "burners": len(burners),
-            "polls": polls,
-            "nodes_withdrawn": left,
+            "burners": burners,
+            "nodes_withdrawn": sum(len(w["left"]) for w in withdrawals),
+            "withdrawals": withdrawals,
             "bfd_sessions": len(peers),
             "bfd_session_downs": sum(int(peer["session-down"]) for peer in peers),
             "bfd_session_ups": sum(int(peer["session-up"]) for peer in peers),
-            "bgp_connections_dropped": dropped,
-            "bfd_at_end": last_downs,
-            "nexthops_at_end": previous == everyone,
+            "bgp_connections_dropped": {
+                peer: info.get("connectionsDropped")
+                for peer, info in (neighbors if isinstance(neighbors, dict) else {}).items()
+            },
+            **_stall_summary(stalls),
+            "nexthops_at_end": fib.changes[-1][1] == everyone,
         }
         print(json.dumps(result), flush=True)
-        _save(f"soak-bfd{interval}-{int(seconds)}s-{time.strftime('%Y%m%d-%H%M', time.gmtime(started))}.json", result)
+        _save(f"soak-{_label(interval, multiplier)}-{int(seconds)}s-{_stamp(started)}.json", result)
     finally:
-        for burner in burners:
-            burner.kill()
         down()
+
+
+def stalls(seconds: float, burners: int) -> None:
+    """The stall probes alone, no lab: whether this machine stalls every CPU at once by itself."""
+    started = time.time()
+    with _saturated(seconds, burners) as seen:
+        time.sleep(seconds)
+    result = {"seconds": seconds, "burners": burners, "lab": False, **_stall_summary(seen)}
+    print(json.dumps(result), flush=True)
+    _save(f"stalls-{burners}burners-{int(seconds)}s-{_stamp(started)}.json", result)
+
+
+@contextlib.contextmanager
+def _saturated(seconds: float, burners: int, freeze_ms: float | None = None) -> Iterator[list[dict[str, Any]]]:
+    """`burners` busy loops and a stall probe on every CPU for `seconds`; yields the list the probes'
+    late wakes land in (filled, in time order, on leaving)."""
+    spin = f"import time\nend = time.time() + {seconds}\nwhile time.time() < end: pass"
+    probe = [sys.executable, str(Path(__file__).parent / "stall_probe.py")]
+    loops = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(burners)]
+    probes = [
+        subprocess.Popen(
+            [*probe, str(cpu), str(seconds), "10", *([str(freeze_ms)] if freeze_ms else [])],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for cpu in range(os.cpu_count() or 2)
+    ]
+    seen: list[dict[str, Any]] = []
+    try:
+        yield seen
+        seen += sorted(
+            (json.loads(line) for p in probes for line in p.communicate()[0].splitlines()), key=lambda s: s["at_ns"]
+        )
+    finally:
+        everything: list[subprocess.Popen[Any]] = [*loops, *probes]
+        for process in everything:
+            process.kill()
+
+
+def _stall_summary(stalls: list[dict[str, Any]]) -> dict[str, Any]:
+    """How often every CPU was late at once (late wakes on different CPUs within 5 ms of each other),
+    and the worst late wakes."""
+    at_once, last = 0, None
+    for stall in stalls:
+        if last is not None and stall["cpu"] != last["cpu"] and stall["at_ns"] - last["at_ns"] < 5_000_000:
+            at_once, last = at_once + 1, None
+        else:
+            last = stall
+    return {
+        "late_wakes_over_10ms": len(stalls),
+        "late_wakes_over_30ms": sum(s["late_ms"] > 30 for s in stalls),
+        "every_cpu_late_at_once": at_once,
+        "worst_late_wakes": sorted(stalls, key=lambda s: -s["late_ms"])[:10],
+    }
+
+
+def _withdrawals(changes: list[tuple[int, list[str]]], stalls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each time the router's FIB lost nodes: when (ms into the soak), which, and the stalls of the CPUs
+    in the 300 ms before it (a BFD detection time and the router's work after it)."""
+    withdrawals = []
+    for (_, before), (at, after) in itertools.pairwise(changes):
+        if left := sorted(set(before) - set(after)):
+            near = [s for s in stalls if at - 300_000_000 <= s["at_ns"] <= at]
+            withdrawals.append({"at_ms": round((at - changes[0][0]) / 1e6), "left": left, "stalls_before": near})
+    return withdrawals
+
+
+def _timers(text: str) -> tuple[int, int]:
+    interval, _, multiplier = text.partition("x")
+    return int(interval), int(multiplier or 3)
+
+
+def _label(interval: int, multiplier: int) -> str:
+    """bfd20 for 20 ms x 3 (the summaries' names before multipliers varied), bfd10x7 otherwise."""
+    return f"bfd{interval}" if multiplier == 3 else f"bfd{interval}x{multiplier}"
+
+
+def _stamp(started: float) -> str:
+    return time.strftime("%Y%m%d-%H%M", time.gmtime(started))
 
 
 def _save(name: str, data: dict[str, Any]) -> None:
@@ -126,9 +205,11 @@ def _save(name: str, data: dict[str, Any]) -> None:
 def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "drills":
         names = list(ROUTED_SCENARIOS) if sys.argv[4] == "all" else sys.argv[4].split(",")
-        drills(int(sys.argv[2]), [int(ms) for ms in sys.argv[3].split(",")], names)
-    elif len(sys.argv) == 4 and sys.argv[1] == "soak":
-        soak(float(sys.argv[2]), int(sys.argv[3]))
+        drills(int(sys.argv[2]), [_timers(bfd) for bfd in sys.argv[3].split(",")], names)
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "soak":
+        soak(float(sys.argv[2]), *_timers(sys.argv[3]), *(float(ms) for ms in sys.argv[4:]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "stalls":
+        stalls(float(sys.argv[2]), int(sys.argv[3]))
     elif len(sys.argv) == 4 and sys.argv[1] == "hosts":
         hosts(int(sys.argv[2]), sys.argv[3])
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
@@ -112,7 +113,7 @@ def condense_raw() -> None:
         target.write_text(json.dumps(condense(DrillReport.load(drill)), indent=1, sort_keys=True) + "\n")
 
 
-def _drills(run: str, pattern: str = "*.json") -> list[dict[str, object]]:
+def _drills(run: str, pattern: str = "*.json") -> list[dict[str, Any]]:
     return [json.loads(path.read_text()) for path in sorted((SUMMARIES / run).glob(pattern))]
 
 
@@ -229,7 +230,8 @@ def bgp_table() -> None:
     for d in sorted(drills, key=lambda d: (str(d["scenario"]), int(str(d["bfd_ms"])))):
         withdrawn = _triple(d["withdrawn_ms"]) if d["scenario"] not in ("node-added",) else "-"
         print(
-            f"| {d['bfd_ms']} ms × 3 | {d['scenario']} | {d['trials']} | {_triple(d['affected_blackout_ms'])} | "
+            f"| {d['bfd_ms']} ms × {d.get('bfd_multiplier', 3)} | {d['scenario']} | {d['trials']} | "
+            f"{_triple(d['affected_blackout_ms'])} | "
             f"{withdrawn} | {d['affected_lost']} / {d['others_lost']} | {d['changed_collector']} | "
             f"{'all pass' if d['passed'] else 'FAILED'} |"
         )
@@ -248,12 +250,23 @@ def bgp_table() -> None:
             f"{'all pass' if d['passed'] else 'FAILED'} |"
         )
     for soak in _drills("bgp", "soak*.json"):
+        watched = f"FIB polled {soak['polls']} times" if "polls" in soak else "FIB watched by `ip monitor route`"
         print(
-            f"\nSoak, BFD {soak['bfd_ms']} ms × 3 (bfdd {'on' if soak.get('bfdd_realtime') else 'off'} real-time), "
-            f"{soak['burners']} busy loops for {soak['seconds']:.0f} s: "
-            f"**{soak['nodes_withdrawn']} nodes withdrawn** by the router (FIB polled {soak['polls']} times); "
-            f"BFD session downs {soak['bfd_session_downs']} over {soak['bfd_sessions']} sessions."
+            f"\nSoak, BFD {soak['bfd_ms']} ms × {soak.get('bfd_multiplier', 3)} "
+            f"(bfdd {'on' if soak.get('bfdd_realtime') else 'off'} real-time), {soak['burners']} busy loops for "
+            f"{soak['seconds']:.0f} s: **{soak['nodes_withdrawn']} nodes withdrawn** by the router ({watched}); "
+            f"BFD session downs {soak['bfd_session_downs']} over {soak['bfd_sessions']} sessions{_stalls(soak)}."
         )
+    for probe in _drills("bgp", "stalls*.json"):
+        print(f"\nNo lab, {probe['burners']} busy loops for {probe['seconds']:.0f} s{_stalls(probe)}.")
+
+
+def _stalls(run: dict[str, Any]) -> str:
+    """What bench/stall_probe.py saw during a run, if it ran."""
+    if "worst_late_wakes" not in run:
+        return ""
+    worst = max((wake["late_ms"] for wake in run["worst_late_wakes"]), default=0)
+    return f"; every CPU late at once {run['every_cpu_late_at_once']} times, the latest wake {worst} ms late"
 
 
 def extras() -> None:

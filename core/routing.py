@@ -27,9 +27,9 @@ class Bfd(Frozen):
     `interval_ms`, then FRR's queues add ~75 ms (BENCHMARKS.md, "BGP and ECMP")."""
 
     interval_ms: Int = Field(50, ge=10, le=60000)
-    """Transmit and receive interval. At 50 a dead node costs its exporters ~210 ms (p95 226) and ten
-    minutes with both cores saturated withdrew no live node; 20 (p95 136 ms) and 10 (113 ms) withdrew
-    live nodes under that load: worth it only on hosts with cores to spare (BENCHMARKS.md, "BGP and ECMP")."""
+    """Transmit and receive interval. At 50 × 3 a dead node costs its exporters ~210 ms (p95 226) and a
+    session rides out a 100 ms stall of either end; 20 × 3 costs p95 147 ms and rides out 40 ms only,
+    which a saturated VM here exceeded (BENCHMARKS.md, "BGP and ECMP": measure a host's stalls first)."""
     multiplier: Int = Field(3, ge=2, le=255)
 
 

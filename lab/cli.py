@@ -98,6 +98,7 @@ def _add_up(verbs: Any) -> None:
         help="run hand-written node files instead of the program's (DIR/nodes/<node>/files, commands.sh)",
     )
     up.add_argument("--bfd-ms", type=int, help="routing bgp: BFD's interval instead of the stack's (ms)")
+    up.add_argument("--bfd-multiplier", type=int, help="routing bgp: BFD's detect multiplier instead of the stack's")
     add_overrides(up)
     up.set_defaults(run=_up)
 
@@ -124,6 +125,7 @@ def _add_drill(verbs: Any) -> None:
     drill.add_argument("--stack", required=True)
     drill.add_argument("--scenario", required=True, choices=sorted({*SCENARIOS, *ROUTED_SCENARIOS, "all"}))
     drill.add_argument("--bfd-ms", type=int, help="routing bgp: BFD's interval instead of the stack's (ms)")
+    drill.add_argument("--bfd-multiplier", type=int, help="routing bgp: BFD's detect multiplier instead of the stack's")
     drill.add_argument("--trials", type=int, default=1, choices=range(1, 101), metavar="1..100")
     drill.add_argument("--rate", type=float, default=200.0, help="datagrams/s per exporter per pool (default 200)")
     drill.add_argument("--duration", type=float, default=4.0, help="seconds of traffic per trial (default 4)")
@@ -147,7 +149,7 @@ def _up(args: Any) -> None:
     if _routing(args.stack) == "bgp":
         from .routed.site import up as routed_up
 
-        state = routed_up(args.stack, bfd_ms=args.bfd_ms)
+        state = routed_up(args.stack, bfd_ms=args.bfd_ms, bfd_multiplier=args.bfd_multiplier)
         print(report(state))
         print(f"\nnext: ha-udp-lb lab drill --stack {args.stack} --scenario node-kill   |   ha-udp-lb lab down")
         return
@@ -195,7 +197,7 @@ def _routed_drill(args: Any) -> int:
     if unknown:
         raise LabError(f"--scenario {unknown[0]}: with routing bgp, use one of {sorted(ROUTED_SCENARIOS)} or all")
     owned = not STATE_FILE.exists()
-    state = up(args.stack, bfd_ms=args.bfd_ms) if owned else load_state()
+    state = up(args.stack, bfd_ms=args.bfd_ms, bfd_multiplier=args.bfd_multiplier) if owned else load_state()
 
     def one(name: str, out: Path | None) -> bool:
         summary = run(state, ROUTED_SCENARIOS[name], args.trials, args.rate, out)

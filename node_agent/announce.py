@@ -25,8 +25,9 @@ REALTIME_EVERY_NS = 1_000_000_000
 REALTIME_PRIORITY = 50
 """SCHED_RR, as keepalived's, so that BFD's packets are not late behind busy work; bfdd alone, as bgpd
 and zebra at the same priority would keep it waiting. At 20 ms × 3 on these 2 saturated cores, ten
-minutes withdrew live nodes 0 and 5 times without it, 0, 0, 0, 3 and 3 with it (bench/bgp.py soak,
-each 3 one moment that dropped every session); the default is 50 ms × 3."""
+minutes withdrew live nodes 0 and 5 times without it; with it, the withdrawals left came each time
+every session dropped at one moment, when the VM's host stopped both vCPUs for 50-70 ms, which no
+priority escapes (bench/bgp.py soak; BENCHMARKS.md). The default is 50 ms × 3."""
 
 
 class Announcer:

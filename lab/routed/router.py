@@ -76,6 +76,22 @@ def nexthops(router: RouterState, vip: str) -> list[str]:
     return sorted(hops)
 
 
+def bfd_unready(router: RouterState, addresses: list[str]) -> list[str]:
+    """Which of `addresses` have no BFD session up at the timers both ends want: until both have
+    agreed the configured intervals a session runs at 1 s, and a node lost then goes unnoticed by BFD
+    for seconds (multiplier × 1 s), so a drill must not start."""
+    peers = vtysh(router, "show bfd peers json")
+    ready = {
+        peer["peer"]
+        for peer in (peers if isinstance(peers, list) else [])
+        if peer.get("status") == "up"
+        and peer.get("remote-transmit-interval") == peer.get("receive-interval")
+        and peer.get("remote-receive-interval") == peer.get("transmit-interval")
+        and peer.get("remote-detect-multiplier") == peer.get("detect-multiplier")
+    }
+    return [address for address in addresses if address not in ready]
+
+
 def node_for(router: RouterState, vip: str, exporter: str) -> str | None:
     """The node address ECMP sends `exporter`'s datagrams to `vip` to (the kernel's own hash)."""
     out = netns_run(

@@ -42,16 +42,17 @@ ROUTER_SYSCTLS = {
 }
 
 
-def up(stack_name: str, exporters: int = 24, bfd_ms: int | None = None) -> LabState:
+def up(stack_name: str, exporters: int = 24, bfd_ms: int | None = None, bfd_multiplier: int | None = None) -> LabState:
     """Build the routed lab for `stack_name` (routing: bgp) and wait until the router has every node as
-    a nexthop of every VIP. `bfd_ms`: BFD's interval instead of the stack's, on nodes and router alike.
-    On any failure everything built so far is removed."""
+    a nexthop of every VIP. `bfd_ms`, `bfd_multiplier`: BFD's interval and detect multiplier instead of
+    the stack's, on nodes and router alike. On any failure everything built so far is removed."""
     if STATE_FILE.exists() or netns.lab_namespaces():
         raise LabError("a lab is already up: run `ha-udp-lb lab down` first")
     try:
         config = lab_config(stack_name, {})
-        if bfd_ms is not None:
-            config["bgp"] = {**config["bgp"], "bfd": {**config["bgp"].get("bfd", {}), "intervalMs": bfd_ms}}
+        timers = {"intervalMs": bfd_ms, "multiplier": bfd_multiplier}
+        bfd = {**config["bgp"].get("bfd", {}), **{key: value for key, value in timers.items() if value is not None}}
+        config["bgp"] = {**config["bgp"], "bfd": bfd}
         stack = synth(stack_name, LAB_DIR / "synth", config=config)
         _check(stack)
 
@@ -153,17 +154,24 @@ def _netns_sysctl(ns: str, key: str, value: str) -> None:
 
 
 def wait_announced(state: LabState, addresses: list[str], timeout: float = UP_TIMEOUT_S) -> None:
-    """Until the router sends every VIP to exactly `addresses` (the nodes announcing), or LabError."""
+    """Until the router sends every VIP to exactly `addresses` (the nodes announcing) and has a BFD
+    session with each at their timers, or LabError."""
     assert state.router is not None
     deadline = time.monotonic() + timeout
     wanted = sorted(addresses)
     seen: dict[str, list[str]] = {}
+    unready = wanted
     while time.monotonic() < deadline:
         seen = {vip.address: router.nexthops(state.router, vip.address) for vip in state.vips}
         if all(hops == wanted for hops in seen.values()):
-            return
+            unready = router.bfd_unready(state.router, wanted)
+            if not unready:
+                return
         time.sleep(0.05)
-    raise LabError(f"the router does not send the VIPs to {wanted} after {timeout} s: {seen}")
+    raise LabError(
+        f"after {timeout} s the router sends the VIPs to {seen} (wanted {wanted}); no BFD session at the "
+        f"stack's timers with {unready}"
+    )
 
 
 def exporter_nodes(state: LabState) -> dict[int, str]:
