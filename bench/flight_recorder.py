@@ -2,7 +2,10 @@
 buffer that overwrites itself until a stall probe (bench/stall_probe.py, FREEZE_MS) turns it off, so what
 remains is what each CPU did up to and through the stall. A VM paused by its host shows as a gap with no
 event at all, timer interrupts included, on every CPU; a task the guest kernel would not preempt shows
-as that task running through the gap while the ticks go on."""
+as that task running through the gap while the ticks go on.
+
+bench/bgp.py soak … FREEZE_MS records one; `venv/bin/python bench/flight_recorder.py TRACE` prints each
+CPU's silences over 5 ms in its last half second."""
 
 from __future__ import annotations
 
@@ -38,6 +41,8 @@ def flight_recorder(out: Path) -> Iterator[None]:
     size_before = (TRACING / "buffer_size_kb").read_text().split()[0]
     (TRACING / "trace").write_text("")
     (TRACING / "buffer_size_kb").write_text(str(BUFFER_KB_PER_CPU))
+    clock_before = re.sub(r".*\[(\S+)\].*", r"\1", (TRACING / "trace_clock").read_text().strip())
+    # The probes' clock (CLOCK_MONOTONIC), so a late wake's time finds its place in the trace.
     (TRACING / "trace_clock").write_text("mono")
     for event in EVENTS:
         (TRACING / "events" / event / "enable").write_text("1")
@@ -54,6 +59,7 @@ def flight_recorder(out: Path) -> Iterator[None]:
             (TRACING / "events" / event / "enable").write_text("0")
         (TRACING / "trace").write_text("")
         (TRACING / "buffer_size_kb").write_text(size_before)
+        (TRACING / "trace_clock").write_text(clock_before)
 
 
 LINE = re.compile(
