@@ -25,6 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from busy_loops import busy_loops
 from flight_recorder import flight_recorder
 
 from core.paths import PATHS
@@ -132,9 +133,7 @@ def stalls(seconds: float, burners: int) -> None:
 def _saturated(seconds: float, burners: int, freeze_ms: float | None = None) -> Iterator[list[dict[str, Any]]]:
     """`burners` busy loops and a stall probe on every CPU for `seconds`; yields the list the probes'
     late wakes land in (filled, in time order, on leaving)."""
-    spin = f"import time\nend = time.time() + {seconds}\nwhile time.time() < end: pass"
     probe = [sys.executable, str(Path(__file__).parent / "stall_probe.py")]
-    loops = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(burners)]
     probes = [
         subprocess.Popen(
             [*probe, str(cpu), str(seconds), "10", *([str(freeze_ms)] if freeze_ms else [])],
@@ -145,13 +144,14 @@ def _saturated(seconds: float, burners: int, freeze_ms: float | None = None) -> 
     ]
     seen: list[dict[str, Any]] = []
     try:
-        yield seen
-        seen += sorted(
-            (json.loads(line) for p in probes for line in p.communicate()[0].splitlines()), key=lambda s: s["at_ns"]
-        )
+        with busy_loops(seconds, burners):
+            yield seen
+            seen += sorted(
+                (json.loads(line) for p in probes for line in p.communicate()[0].splitlines()),
+                key=lambda s: s["at_ns"],
+            )
     finally:
-        everything: list[subprocess.Popen[Any]] = [*loops, *probes]
-        for process in everything:
+        for process in probes:
             process.kill()
 
 

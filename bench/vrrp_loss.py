@@ -14,17 +14,18 @@ INTERVALS and LOSSES are comma-separated (default 0.01,0.02,0.03,0.05 and 0,1,5,
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager, nullcontext, redirect_stdout
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from busy_loops import busy_loops
 
 from core.paths import PATHS
 from core.project import REPO
@@ -57,15 +58,9 @@ def masters(state: LabState) -> int:
 
 @contextmanager
 def saturated(on: bool, seconds: float) -> Iterator[None]:
-    """One busy loop per core plus one, bounded in time: the daemons compete for every cycle."""
-    spin = f"import time\nend = time.time() + {seconds}\nwhile time.time() < end: pass"
-    burners = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range((os.cpu_count() or 2) + 1)] if on else []
-    try:
+    """Busy loops for the cell if `on` (bench/busy_loops.py): the daemons compete for every cycle."""
+    with busy_loops(seconds) if on else nullcontext():
         yield
-    finally:
-        for burner in burners:
-            burner.kill()
-            burner.wait()
 
 
 @contextmanager
