@@ -3,7 +3,8 @@ a soak with both cores saturated (spurious withdrawals at an interval), and the 
 Debian hosts (lb1 and lb2 of the bgp stack, deployed over SSH). Summaries go to bench/summaries/bgp/
 (BENCHMARKS.md, "BGP and ECMP"); each trial's report stays under out/drills/.
 
-Usage (root, no lab up; BFD is an interval in ms, times 3, or INTERVALxMULTIPLIER: 20, 10x7):
+Usage (root, no lab up; BFD is an interval in ms, times 3, or INTERVALxMULTIPLIER: 20, 10x7; either
+after `bird:` for the lab's router as BIRD 2 instead of FRR: bird:20x6):
   venv/bin/python bench/bgp.py drills TRIALS BFD[,BFD…] SCENARIO[,SCENARIO…]|all
   venv/bin/python bench/bgp.py soak SECONDS BFD [FREEZE_MS]   (FREEZE_MS: bench/flight_recorder.py's
       trace of every CPU, stopped by the first stall that long, to bench/raw/bgp-trace-*.txt)
@@ -32,7 +33,8 @@ from core.paths import PATHS
 from lab.drill.run import DRILLS_DIR
 from lab.host.control import node_sh
 from lab.host.site import down
-from lab.routed import router
+from lab.host.state import RouterState
+from lab.routed import frr_router
 from lab.routed.fib_watch import FibWatch
 from lab.routed.host_scenarios import HOST_DRILLS, two_nodes
 from lab.routed.run import drill_line, run
@@ -44,17 +46,20 @@ BENCH_RAW = Path(__file__).resolve().parent / "raw"
 STACK = "bgp"
 
 
-def drills(trials: int, timers: list[tuple[int, int]], names: list[str]) -> None:
-    for interval, multiplier in timers:
-        state = up(STACK, bfd_ms=interval, bfd_multiplier=multiplier)
+def drills(trials: int, settings: list[tuple[str, int, int]], names: list[str]) -> None:
+    for daemon, interval, multiplier in settings:
+        state = up(STACK, bfd_ms=interval, bfd_multiplier=multiplier, router_daemon=daemon)
         try:
             for name in names:
-                print(f"== BFD {interval} ms x {multiplier}, {name}", flush=True)
-                label = _label(interval, multiplier)
+                print(f"== {daemon} router, BFD {interval} ms x {multiplier}, {name}", flush=True)
+                label = _label(daemon, interval, multiplier)
                 summary = run(state, ROUTED_SCENARIOS[name], trials, 200.0, DRILLS_DIR / f"bgp-{label}-{name}")
                 print(drill_line(summary), flush=True)
                 summary.pop("per_trial")
-                _save(f"{label}-{name}.json", {"bfd_ms": interval, "bfd_multiplier": multiplier, **summary})
+                _save(
+                    f"{label}-{name}.json",
+                    {"router": daemon, "bfd_ms": interval, "bfd_multiplier": multiplier, **summary},
+                )
         finally:
             down()
 
@@ -76,9 +81,9 @@ def hosts(trials: int, suite: str) -> None:
         down()
 
 
-def soak(seconds: float, interval: int, multiplier: int, freeze_ms: float | None = None) -> None:
+def soak(seconds: float, daemon: str, interval: int, multiplier: int, freeze_ms: float | None = None) -> None:
     started = time.time()
-    state = up(STACK, bfd_ms=interval, bfd_multiplier=multiplier)
+    state = up(STACK, bfd_ms=interval, bfd_multiplier=multiplier, router_daemon=daemon)
     assert state.router is not None
     burners = (os.cpu_count() or 2) + 1
     try:
@@ -91,11 +96,9 @@ def soak(seconds: float, interval: int, multiplier: int, freeze_ms: float | None
         ):
             time.sleep(seconds)
         withdrawals = _withdrawals(fib.changes, stalls)
-        neighbors = router.vtysh(state.router, "show bgp neighbors json")
-        counters = router.vtysh(state.router, "show bfd peers counters json")
-        peers = [peer for peer in counters if isinstance(peer, dict)] if isinstance(counters, list) else []
         policies = [node_sh(node, f"chrt -p $(cat {PATHS.bfdd_pid})").stdout for node in state.nodes]
         result = {
+            "router": daemon,
             "bfd_ms": interval,
             "bfd_multiplier": multiplier,
             "bfdd_realtime": all("SCHED_RR" in policy for policy in policies),
@@ -103,18 +106,12 @@ def soak(seconds: float, interval: int, multiplier: int, freeze_ms: float | None
             "burners": burners,
             "nodes_withdrawn": sum(len(w["left"]) for w in withdrawals),
             "withdrawals": withdrawals,
-            "bfd_sessions": len(peers),
-            "bfd_session_downs": sum(int(peer["session-down"]) for peer in peers),
-            "bfd_session_ups": sum(int(peer["session-up"]) for peer in peers),
-            "bgp_connections_dropped": {
-                peer: info.get("connectionsDropped")
-                for peer, info in (neighbors if isinstance(neighbors, dict) else {}).items()
-            },
+            **(_frr_counters(state.router) if daemon == "frr" else {}),
             **_stall_summary(stalls),
             "nexthops_at_end": fib.changes[-1][1] == everyone,
         }
         print(json.dumps(result), flush=True)
-        _save(f"soak-{_label(interval, multiplier)}-{int(seconds)}s-{_stamp(started)}.json", result)
+        _save(f"soak-{_label(daemon, interval, multiplier)}-{int(seconds)}s-{_stamp(started)}.json", result)
     finally:
         down()
 
@@ -183,14 +180,34 @@ def _withdrawals(changes: list[tuple[int, list[str]]], stalls: list[dict[str, An
     return withdrawals
 
 
-def _timers(text: str) -> tuple[int, int]:
-    interval, _, multiplier = text.partition("x")
-    return int(interval), int(multiplier or 3)
+def _frr_counters(state: RouterState) -> dict[str, Any]:
+    """What the FRR router counted over a soak: its BFD sessions' downs and ups, its BGP sessions' drops."""
+    neighbors = frr_router.vtysh(state, "show bgp neighbors json")
+    counters = frr_router.vtysh(state, "show bfd peers counters json")
+    peers = [peer for peer in counters if isinstance(peer, dict)] if isinstance(counters, list) else []
+    return {
+        "bfd_sessions": len(peers),
+        "bfd_session_downs": sum(int(peer["session-down"]) for peer in peers),
+        "bfd_session_ups": sum(int(peer["session-up"]) for peer in peers),
+        "bgp_connections_dropped": {
+            peer: info.get("connectionsDropped")
+            for peer, info in (neighbors if isinstance(neighbors, dict) else {}).items()
+        },
+    }
 
 
-def _label(interval: int, multiplier: int) -> str:
-    """bfd20 for 20 ms x 3 (the summaries' names before multipliers varied), bfd10x7 otherwise."""
-    return f"bfd{interval}" if multiplier == 3 else f"bfd{interval}x{multiplier}"
+def _setting(text: str) -> tuple[str, int, int]:
+    """`20`, `10x7`, `bird:20x6` → (the router's daemon, BFD interval, multiplier)."""
+    daemon, _, timers = text.rpartition(":")
+    interval, _, multiplier = timers.partition("x")
+    return daemon or "frr", int(interval), int(multiplier or 3)
+
+
+def _label(daemon: str, interval: int, multiplier: int) -> str:
+    """bfd20 for 20 ms x 3 (the summaries' names before multipliers varied), bfd10x7 otherwise; after
+    `bird-` when the router was BIRD."""
+    timers = f"bfd{interval}" if multiplier == 3 else f"bfd{interval}x{multiplier}"
+    return timers if daemon == "frr" else f"{daemon}-{timers}"
 
 
 def _stamp(started: float) -> str:
@@ -205,9 +222,9 @@ def _save(name: str, data: dict[str, Any]) -> None:
 def main() -> None:
     if len(sys.argv) == 5 and sys.argv[1] == "drills":
         names = list(ROUTED_SCENARIOS) if sys.argv[4] == "all" else sys.argv[4].split(",")
-        drills(int(sys.argv[2]), [_timers(bfd) for bfd in sys.argv[3].split(",")], names)
+        drills(int(sys.argv[2]), [_setting(bfd) for bfd in sys.argv[3].split(",")], names)
     elif len(sys.argv) in (4, 5) and sys.argv[1] == "soak":
-        soak(float(sys.argv[2]), *_timers(sys.argv[3]), *(float(ms) for ms in sys.argv[4:]))
+        soak(float(sys.argv[2]), *_setting(sys.argv[3]), *(float(ms) for ms in sys.argv[4:]))
     elif len(sys.argv) == 4 and sys.argv[1] == "stalls":
         stalls(float(sys.argv[2]), int(sys.argv[3]))
     elif len(sys.argv) == 4 and sys.argv[1] == "hosts":

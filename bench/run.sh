@@ -22,11 +22,12 @@ sh bench/collectors.sh
 sh bench/kernel.sh
 sh bench/docker.sh
 $PY bench/throughput.py > bench/summaries/throughput.json
-# routing bgp in the routed lab: every drill at BFD 20 ms, the failures at 10 and 50 ms and 10 ms x 10, the
-# saturated soaks and the machine's own stalls without the lab, then the drills on booted hosts (~2.5 hours).
+# routing bgp in the routed lab: every drill at BFD 20 ms, the failures at 10 and 50 ms and 10 ms x 10, and
+# with BIRD 2 as the router at 20 ms x 3, 5 and 6; the saturated soaks and the machine's own stalls without
+# the lab, then the drills on booted hosts (~3.5 hours).
 $PY bench/bgp.py drills 20 20 all
-$PY bench/bgp.py drills 20 50,10,10x10 node-kill,link-cut
-for timers in 10 20 50 10x10; do $PY bench/bgp.py soak 600 $timers; done
+$PY bench/bgp.py drills 20 50,10,10x10,bird:20,bird:20x5,bird:20x6 node-kill,link-cut
+for timers in 10 20 50 10x10 bird:20x6 bird:20x5; do $PY bench/bgp.py soak 600 $timers; done
 $PY bench/bgp.py stalls 600 3
 for suite in bookworm trixie; do $PY bench/bgp.py hosts 20 $suite; done
 $PY bench/summarize.py > bench/summaries/summary.md

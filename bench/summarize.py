@@ -9,15 +9,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
+from summarize_bgp import bgp_table  # noqa: E402
+from summary_files import HOST_RUNS, SUMMARIES, summaries_of, triple  # noqa: E402
+
 from lab.drill.report import DrillReport, TrialReport  # noqa: E402
 
 RAW = BENCH / "raw"
-SUMMARIES = BENCH / "summaries"
 RUNS = {
     "dev": "ours (dev stack)",
     "keepalived-defaults": "keepalived defaults (advert 1 s)",
@@ -68,7 +69,6 @@ def condense(report: DrillReport) -> dict[str, object]:
 
 
 HOLDERS = "most holders of the VIP at once"
-HOST_RUNS = {"hosts-bookworm": "Debian 12", "hosts-trixie": "Debian 13"}
 
 
 def _timings(trials: list[TrialReport]) -> dict[str, dict[str, float]]:
@@ -113,15 +113,6 @@ def condense_raw() -> None:
         target.write_text(json.dumps(condense(DrillReport.load(drill)), indent=1, sort_keys=True) + "\n")
 
 
-def _drills(run: str, pattern: str = "*.json") -> list[dict[str, Any]]:
-    return [json.loads(path.read_text()) for path in sorted((SUMMARIES / run).glob(pattern))]
-
-
-def _triple(values: object) -> str:
-    assert isinstance(values, dict)
-    return f"{values['p50']:.0f} / {values['p95']:.0f} / {values['max']:.0f}"
-
-
 def _checks(drill: dict[str, object]) -> str:
     failed = drill["failed_checks"]
     assert isinstance(failed, list)
@@ -134,9 +125,9 @@ def drills_table() -> None:
     )
     print("|---|---|---|---|---|---|---|")
     for run, label in RUNS.items():
-        for d in _drills(run):
+        for d in summaries_of(run):
             print(
-                f"| {label} | {d['scenario']} | {d['trials']} | {_triple(d['blackout_ms'])} | "
+                f"| {label} | {d['scenario']} | {d['trials']} | {triple(d['blackout_ms'])} | "
                 f"{d['lost']} / {d['sent']} | {d['kept_collector_pct_worst']:.0f} % (worst trial) | {_checks(d)} |"
             )
 
@@ -148,10 +139,10 @@ def collectors_table() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for run, label in COLLECTOR_RUNS.items():
-        for d in _drills(run, "collector-*.json"):
+        for d in summaries_of(run, "collector-*.json"):
             c = d["collector"]
             assert isinstance(c, dict)
-            timing = _triple(c["rehomed_ms"]) if c["rehomed_ms"] else "-"
+            timing = triple(c["rehomed_ms"]) if c["rehomed_ms"] else "-"
             disagreed = c["nodes_disagreed_ms_max"]
             print(
                 f"| {label} | {d['scenario']} | {d['trials']} | {c['exporters_on_it_min']} | {timing} | "
@@ -161,7 +152,7 @@ def collectors_table() -> None:
 
 
 def docker_arp_table() -> None:
-    drills = [d for d in _drills("docker") if "arp" in d]
+    drills = [d for d in summaries_of("docker") if "arp" in d]
     if not drills:
         return
     print(
@@ -180,7 +171,7 @@ def docker_arp_table() -> None:
 
 
 def hosts_table() -> None:
-    rows = [(label, d) for run, label in HOST_RUNS.items() for d in _drills(run)]
+    rows = [(label, d) for run, label in HOST_RUNS.items() for d in summaries_of(run)]
     if not rows:
         return
     print(
@@ -191,9 +182,9 @@ def hosts_table() -> None:
     for label, d in rows:
         timings = d.get("timings_ms", {})
         assert isinstance(timings, dict)
-        moments = "; ".join(f"{name}: {_triple(values)}" for name, values in timings.items()) or "-"
+        moments = "; ".join(f"{name}: {triple(values)}" for name, values in timings.items()) or "-"
         print(
-            f"| {label} | {d['scenario']} | {d['trials']} | {_triple(d['blackout_ms'])} | {d['lost']} / {d['sent']} | "
+            f"| {label} | {d['scenario']} | {d['trials']} | {triple(d['blackout_ms'])} | {d['lost']} / {d['sent']} | "
             f"{moments} | {d.get('most_holders_at_once', '-')} | {_checks(d)} |"
         )
 
@@ -212,61 +203,9 @@ def vrrp_loss_table() -> None:
     for row in rows:
         cells = {(c["loss_pct"], c["saturated"]): c["spurious_masters"] for c in row["cells"]}
         moves = " | ".join(f"{cells.get((loss, False), '-')} / {cells.get((loss, True), '-')}" for loss in losses)
-        cuts = "; ".join(_triple(c["blackout_ms"]) if "blackout_ms" in c else c["error"] for c in row["link_cut"])
+        cuts = "; ".join(triple(c["blackout_ms"]) if "blackout_ms" in c else c["error"] for c in row["link_cut"])
         print(f"| {row['advert_interval_s'] * 1000:.0f} ms | {moves} | {cuts or '-'} |")
     print(f"\nSpurious masters: times any node became master while nothing failed, in {seconds:.0f} s per cell.")
-
-
-def bgp_table() -> None:
-    """bench/bgp.py's routed drills, per BFD interval, and its soaks."""
-    drills = [d for d in _drills("bgp", "bfd*.json")]
-    if not drills:
-        return
-    print(
-        "\n| BFD | drill | trials | victim's exporters: blackout p50 / p95 / max (ms) | router left the victim "
-        "p50 / p95 / max (ms) | lost: victim's / others' | changed collector | checks |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
-    for d in sorted(drills, key=lambda d: (str(d["scenario"]), int(str(d["bfd_ms"])))):
-        withdrawn = _triple(d["withdrawn_ms"]) if d["scenario"] not in ("node-added",) else "-"
-        print(
-            f"| {d['bfd_ms']} ms × {d.get('bfd_multiplier', 3)} | {d['scenario']} | {d['trials']} | "
-            f"{_triple(d['affected_blackout_ms'])} | "
-            f"{withdrawn} | {d['affected_lost']} / {d['others_lost']} | {d['changed_collector']} | "
-            f"{'all pass' if d['passed'] else 'FAILED'} |"
-        )
-    booted = _drills("bgp", "hosts-*.json")
-    if booted:
-        print(
-            "\n| hosts | drill | trials | lb1's exporters: blackout p50 / p95 / max (ms) | router left lb1 "
-            "p50 / p95 / max (ms) | lost: lb1's / others' | changed collector | checks |"
-        )
-        print("|---|---|---|---|---|---|---|---|")
-    for d in booted:
-        hosts = HOST_RUNS[f"hosts-{d['suite']}"]
-        print(
-            f"| {hosts} | {d['scenario']} | {d['trials']} | {_triple(d['affected_blackout_ms'])} | "
-            f"{_triple(d['withdrawn_ms'])} | {d['affected_lost']} / {d['others_lost']} | {d['changed_collector']} | "
-            f"{'all pass' if d['passed'] else 'FAILED'} |"
-        )
-    for soak in _drills("bgp", "soak*.json"):
-        watched = f"FIB polled {soak['polls']} times" if "polls" in soak else "FIB watched by `ip monitor route`"
-        print(
-            f"\nSoak, BFD {soak['bfd_ms']} ms × {soak.get('bfd_multiplier', 3)} "
-            f"(bfdd {'on' if soak.get('bfdd_realtime') else 'off'} real-time), {soak['burners']} busy loops for "
-            f"{soak['seconds']:.0f} s: **{soak['nodes_withdrawn']} nodes withdrawn** by the router ({watched}); "
-            f"BFD session downs {soak['bfd_session_downs']} over {soak['bfd_sessions']} sessions{_stalls(soak)}."
-        )
-    for probe in _drills("bgp", "stalls*.json"):
-        print(f"\nNo lab, {probe['burners']} busy loops for {probe['seconds']:.0f} s{_stalls(probe)}.")
-
-
-def _stalls(run: dict[str, Any]) -> str:
-    """What bench/stall_probe.py saw during a run, if it ran."""
-    if "worst_late_wakes" not in run:
-        return ""
-    worst = max((wake["late_ms"] for wake in run["worst_late_wakes"]), default=0)
-    return f"; every CPU late at once {run['every_cpu_late_at_once']} times, the latest wake {worst} ms late"
 
 
 def extras() -> None:

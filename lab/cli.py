@@ -20,6 +20,7 @@ from .drill.trial import COLLECTOR_EXPORTERS
 from .host.collectors import KINDS
 from .host.state import LabNotUp
 from .options import add_overrides, overrides
+from .routed.options import add_routed_options, refuse_routed_options, routed_up
 
 DEMO_SCENARIO = "link-cut"
 
@@ -97,8 +98,7 @@ def _add_up(verbs: Any) -> None:
         metavar="DIR",
         help="run hand-written node files instead of the program's (DIR/nodes/<node>/files, commands.sh)",
     )
-    up.add_argument("--bfd-ms", type=int, help="routing bgp: BFD's interval instead of the stack's (ms)")
-    up.add_argument("--bfd-multiplier", type=int, help="routing bgp: BFD's detect multiplier instead of the stack's")
+    add_routed_options(up)
     add_overrides(up)
     up.set_defaults(run=_up)
 
@@ -124,8 +124,7 @@ def _add_drill(verbs: Any) -> None:
     )
     drill.add_argument("--stack", required=True)
     drill.add_argument("--scenario", required=True, choices=sorted({*SCENARIOS, *ROUTED_SCENARIOS, "all"}))
-    drill.add_argument("--bfd-ms", type=int, help="routing bgp: BFD's interval instead of the stack's (ms)")
-    drill.add_argument("--bfd-multiplier", type=int, help="routing bgp: BFD's detect multiplier instead of the stack's")
+    add_routed_options(drill)
     drill.add_argument("--trials", type=int, default=1, choices=range(1, 101), metavar="1..100")
     drill.add_argument("--rate", type=float, default=200.0, help="datagrams/s per exporter per pool (default 200)")
     drill.add_argument("--duration", type=float, default=4.0, help="seconds of traffic per trial (default 4)")
@@ -147,13 +146,12 @@ def _up(args: Any) -> None:
     from .host.status import report
 
     if _routing(args.stack) == "bgp":
-        from .routed.site import up as routed_up
-
-        state = routed_up(args.stack, bfd_ms=args.bfd_ms, bfd_multiplier=args.bfd_multiplier)
+        state = routed_up(args)
         print(report(state))
         print(f"\nnext: ha-udp-lb lab drill --stack {args.stack} --scenario node-kill   |   ha-udp-lb lab down")
         return
 
+    refuse_routed_options(args)
     state = up(
         args.stack,
         exporters=args.exporters,
@@ -190,14 +188,13 @@ def _routed_drill(args: Any) -> int:
     from .host.state import STATE_FILE, load_state
     from .routed.run import drill_line, run
     from .routed.scenarios import ROUTED_SCENARIOS
-    from .routed.site import up
 
     names = list(ROUTED_SCENARIOS) if args.scenario == "all" else [args.scenario]
     unknown = [name for name in names if name not in ROUTED_SCENARIOS]
     if unknown:
         raise LabError(f"--scenario {unknown[0]}: with routing bgp, use one of {sorted(ROUTED_SCENARIOS)} or all")
     owned = not STATE_FILE.exists()
-    state = up(args.stack, bfd_ms=args.bfd_ms, bfd_multiplier=args.bfd_multiplier) if owned else load_state()
+    state = routed_up(args) if owned else load_state()
 
     def one(name: str, out: Path | None) -> bool:
         summary = run(state, ROUTED_SCENARIOS[name], args.trials, args.rate, out)
@@ -242,6 +239,7 @@ def _drill(args: Any) -> int:
 
     if args.scenario not in (*SCENARIOS, "all"):
         raise LabError(f"--scenario {args.scenario} is a routing bgp drill; stack {args.stack} runs VRRP")
+    refuse_routed_options(args)
     settings = Settings(rate=args.rate, duration_s=args.duration)
     owned = not STATE_FILE.exists()
     plane = plane_of(args.stack, overrides(args)) if owned else load_state().data_plane

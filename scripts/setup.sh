@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 packages=(nginx-light libnginx-mod-stream keepalived iproute2 nfdump procps util-linux nftables python3 python3-venv gcc libc6-dev)
 # Real collectors and senders for the identity tests; systemd-analyze judges the units.
 packages+=(pmacct rsyslog snmptrapd snmp systemd)
-# The routed lab (routing: bgp): FRR on the router and on the nodes.
-packages+=(frr frr-pythontools)
+# The routed lab (routing: bgp): FRR on the router and on the nodes; BIRD 2 on the router instead when
+# asked (`lab up --router bird`).
+packages+=(frr frr-pythontools bird2)
 # The docker check makes its base image offline; mmdebstrap reads the archive keyring with gpg (only a
 # Recommends of it, and recommends are not installed here).
 packages+=(mmdebstrap gpg)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -71,9 +71,11 @@ class PoolState(BaseModel):
 
 
 class RouterState(BaseModel):
-    """The routed lab's router (routing: bgp): FRR under its own PID 1 in its namespace."""
+    """The routed lab's router (routing: bgp): a routing daemon under its own PID 1 in its namespace."""
 
     netns: str
+    daemon: Literal["frr", "bird"] = "frr"
+    """FRR (bgpd, bfdd and zebra), or BIRD 2: two routers' own time from BFD down to the FIB."""
     init_pid: int
     scratch: Path
     exporter_interface: str

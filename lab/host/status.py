@@ -58,7 +58,7 @@ def _routed_vips(state: LabState) -> list[str]:
 
     assert state.router is not None
     names = {node.address: node.name for node in state.nodes}
-    lines = ["", f"{'VIP':<16} the router sends it to (ECMP)"]
+    lines = ["", f"{'VIP':<16} the router ({state.router.daemon}) sends it to (ECMP)"]
     for vip in state.vips:
         hops = [names.get(hop, hop) for hop in nexthops(state.router, vip.address)]
         lines.append(f"{vip.address:<16} {' + '.join(hops) or 'nobody: no node announces it'}")

@@ -42,12 +42,21 @@ ROUTER_SYSCTLS = {
 }
 
 
-def up(stack_name: str, exporters: int = 24, bfd_ms: int | None = None, bfd_multiplier: int | None = None) -> LabState:
+def up(
+    stack_name: str,
+    exporters: int = 24,
+    bfd_ms: int | None = None,
+    bfd_multiplier: int | None = None,
+    router_daemon: str = "frr",
+) -> LabState:
     """Build the routed lab for `stack_name` (routing: bgp) and wait until the router has every node as
     a nexthop of every VIP. `bfd_ms`, `bfd_multiplier`: BFD's interval and detect multiplier instead of
-    the stack's, on nodes and router alike. On any failure everything built so far is removed."""
+    the stack's, on nodes and router alike; `router_daemon`: what routes on the router (router.DAEMONS).
+    On any failure everything built so far is removed."""
     if STATE_FILE.exists() or netns.lab_namespaces():
         raise LabError("a lab is already up: run `ha-udp-lb lab down` first")
+    if router_daemon not in router.DAEMONS:
+        raise LabError(f"router {router_daemon!r}: the lab's router runs one of {sorted(router.DAEMONS)}")
     try:
         config = lab_config(stack_name, {})
         timers = {"intervalMs": bfd_ms, "multiplier": bfd_multiplier}
@@ -59,7 +68,7 @@ def up(stack_name: str, exporters: int = 24, bfd_ms: int | None = None, bfd_mult
         def start(node: Node, bridge: str, gateway: str) -> NodeState:
             return start_node(stack, node.name, None, bridge, gateway=gateway)
 
-        state = _build(stack_name, stack, exporters, start)
+        state = _build(stack_name, stack, exporters, start, router_daemon)
         save_state(state)
         wait_commands(state)
         wait_announced(state, [n.address for n in state.nodes])
@@ -109,7 +118,9 @@ def _check(stack: Stack) -> None:
             raise LabError(f"{address}: the lab uses only {LAB_NETWORK}")
 
 
-def _build(stack_name: str, stack: Stack, exporters: int, place: Callable[[Node, str, str], NodeState]) -> LabState:
+def _build(
+    stack_name: str, stack: Stack, exporters: int, place: Callable[[Node, str, str], NodeState], daemon: str = "frr"
+) -> LabState:
     """The router, its subnets and the stack's collectors and exporters; each node put on its subnet's
     bridge, its default route via the router, by `place` (a lab node or a booted host)."""
     assert stack.bgp is not None
@@ -137,7 +148,7 @@ def _build(stack_name: str, stack: Stack, exporters: int, place: Callable[[Node,
         netns.netns_run(ns, "ip", "route", "add", "default", "via", str(COLLECTORS.ip))
     for ns in sorted({e.netns for e in exporter_states}):
         netns.netns_run(ns, "ip", "route", "add", "default", "via", str(EXPORTERS.ip))
-    init_pid, scratch = router.start(ROUTER_NS, LAB_DIR / "router", router.router_conf(stack))
+    init_pid, scratch = router.start(daemon, ROUTER_NS, LAB_DIR / "router", router.router_conf(stack, daemon))
     return LabState(
         stack=stack_name,
         nodes=nodes,
@@ -145,7 +156,7 @@ def _build(stack_name: str, stack: Stack, exporters: int, place: Callable[[Node,
         exporters=exporter_states,
         vips=[VipState(address=str(v.address.ip), vrid=None, preferred=stack.nodes[0].name) for v in stack.vips],
         pools=pools,
-        router=RouterState(netns=ROUTER_NS, init_pid=init_pid, scratch=scratch, exporter_interface="ex"),
+        router=RouterState(netns=ROUTER_NS, daemon=daemon, init_pid=init_pid, scratch=scratch, exporter_interface="ex"),
     )
 
 
