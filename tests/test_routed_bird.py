@@ -13,9 +13,10 @@ import pytest
 
 from core.config import parse_stack
 from lab.drill.trial import Settings
+from lab.host.control import sh_in
 from lab.host.site import down
 from lab.host.state import LAB_DIR, LabState
-from lab.routed import router
+from lab.routed import bird_router, router
 from lab.routed.scenarios import ROUTED_SCENARIOS
 from lab.routed.site import exporter_nodes, up
 from lab.routed.trial import run_trial
@@ -49,6 +50,11 @@ def test_bird_spreads_the_exporters_over_every_node(lab: LabState) -> None:
     addresses = sorted(n.address for n in lab.nodes)
     assert router.nexthops(lab.router, lab.vips[0].address) == addresses
     assert set(exporter_nodes(lab).values()) == set(addresses)
+    threads = sh_in(
+        lab.router.init_pid, f"for t in /proc/$(cat {bird_router.PID_FILE})/task/*; do chrt -p ${{t##*/}}; done"
+    )
+    # BFD's thread alone real-time, as the FRR router's bfdd: what the benchmarks' soaks rely on.
+    assert threads.stdout.count("SCHED_RR") == 1 and threads.stdout.count("SCHED_OTHER") == 1, threads.stdout
 
 
 @pytest.mark.lab
