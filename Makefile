@@ -21,7 +21,7 @@ test: setup lint typecheck
 # Lint, types, and every test that needs neither root nor the daemons: the config reader, rendering and
 # goldens, the program under Pulumi's mocks, the slot table, the agent's verdicts, the drills' analysis.
 check: venv lint typecheck
-	$(PY) -m pytest -q -m "not daemons and not lab and not docker and not hosts"
+	$(PY) -m pytest -q -m "not daemons and not lab and not docker and not hosts and not engine"
 
 lint:
 	$(PY) -m ruff check .

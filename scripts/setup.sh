@@ -59,4 +59,6 @@ if [ -n "$running" ]; then
     esac
 fi
 
+# The pinned Pulumi CLI and its plugins, built from the Go module proxy (cached after the first time).
+scripts/toolchain.sh
 exec scripts/venv.sh
