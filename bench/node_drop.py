@@ -55,8 +55,7 @@ def trial(lab: HostsLab, one_step: bool) -> float:
 
     def drop() -> None:
         if not one_step:
-            staging = next(urn for urn, r in lab.ssh.state.items() if r.name == f"{LEAVING}-staging")
-            lab.destroy({staging})
+            lab.destroy({lab.urn(f"{LEAVING}-staging")})
         lab.up(without_node(stack_config("hosts"), LEAVING))
 
     return round(split_ms(lab.state, drop), 1)

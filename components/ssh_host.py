@@ -85,9 +85,15 @@ class SshHost(pulumi.ComponentResource):
             connection=self._connection,
             create=commands.apply_command(),
             triggers=[files_hash],
-            # The rejection report can quote configuration lines; keep it out of logs when a secret is in play.
+            # The rejection report can quote configuration lines (apply redacts passwords in it); when a
+            # secret is in play, it stays out of the log while it runs and out of the state afterwards
+            # (pulumi-command keeps stdout and stderr as plain outputs).
             logging=command.remote.Logging.NONE if secret else command.remote.Logging.STDOUT_AND_STDERR,
-            opts=pulumi.ResourceOptions(parent=parent, depends_on=[script, *depends_on]),
+            opts=pulumi.ResourceOptions(
+                parent=parent,
+                depends_on=[script, *depends_on],
+                additional_secret_outputs=["stdout", "stderr"] if secret else None,
+            ),
         )
 
 

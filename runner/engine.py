@@ -26,8 +26,9 @@ TOOLCHAIN = REPO / "toolchain" / "bin"
 """Where `make setup` builds the pinned CLI and its plugins (scripts/toolchain.sh)."""
 COMMAND_PROVIDER = "1.2.1"
 """The pulumi-command release whose provider the Python SDK (pyproject.toml) asks for."""
-RAN = {"create", "update", "replace", "create-replacement", "delete", "delete-replaced"}
-"""The engine's step kinds that call the provider; `same` calls nothing."""
+RAN = {"create", "update", "create-replacement", "delete", "delete-replaced"}
+"""The engine's step kinds that call the provider (`same` calls nothing; `replace` only marks where a
+replacement's old resource gives way to its new one)."""
 
 
 class EngineFailed(RuntimeError):
@@ -56,6 +57,8 @@ class Result:
     steps: list[Step]
     output: str
     """Everything the CLI printed (stdout and stderr)."""
+    failed: bool = False
+    """The command exited non-zero (only when asked not to raise)."""
 
     def ran(self) -> list[str]:
         """`op name` of every step that called the provider, in the order the engine started them."""
@@ -99,7 +102,10 @@ class Workspace:
         }
 
     def pulumi(self, *args: str, stdin: str | None = None, check: bool = True) -> str:
-        """One CLI command in the project directory; its combined output."""
+        """One CLI command in the project directory; its combined output (see `_run`)."""
+        return self._run(*args, stdin=stdin, check=check)[1]
+
+    def _run(self, *args: str, stdin: str | None = None, check: bool = True) -> tuple[int, str]:
         done = subprocess.run(
             ["pulumi", *args, "--non-interactive"],
             cwd=self.project,
@@ -112,7 +118,7 @@ class Workspace:
         output = done.stdout + done.stderr
         if check and done.returncode != 0:
             raise EngineFailed(f"pulumi {' '.join(args)}: exit {done.returncode}\n{output[-6000:]}", output)
-        return output
+        return done.returncode, output
 
     def init(self, stack: str, config: Mapping[str, Any], secret: Mapping[str, str] = {}) -> None:
         """`pulumi stack init`, the stack file written as a user keeps it, then each secret set with
@@ -152,8 +158,8 @@ class Workspace:
 
     def _steps(self, stack: str, verb: str, *flags: str, check: bool = True) -> Result:
         parallel = ["--parallel", str(self.parallel)] if self.parallel else []
-        output = self.pulumi(verb, "--stack", stack, "--json", *parallel, *flags, check=check)
-        return Result(list(_steps(output)), output)
+        code, output = self._run(verb, "--stack", stack, "--json", *parallel, *flags, check=check)
+        return Result(list(_steps(output)), output, failed=code != 0)
 
 
 def _steps(output: str) -> Iterable[Step]:

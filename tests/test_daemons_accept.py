@@ -152,3 +152,17 @@ def test_the_bgp_nodes_health_unit_passes_systemds_own_verifier() -> None:
         stack, stack.nodes[0], "units", f"sh -c 'systemd-analyze verify --man=no {unit} 2>&1; echo RC=$?'"
     )
     assert "RC=0" in verdict.output and not verdict.output.replace("RC=0", "").strip(), verdict.output
+
+
+def test_a_rejected_configuration_is_reported_without_its_password() -> None:
+    """FRR quotes the line it refuses, password and all; apply's report (which pulumi-command puts in
+    its error whatever the logging) says which line, never the password."""
+    password = "Rout3rPw"
+    stack = parse_stack(stack_config("bgp"), bgp_password=password)
+    frr_conf = f"{PATHS.staging}{PATHS.frr_conf}"
+    broken = f'sed -i "s/ password {password}\\$/ password {password} no-such-argument/" {frr_conf} && '
+    apply = f"bash {PATHS.staging}{PATHS.apply_script} {PATHS.staging}"
+    verdict = on_node(stack, stack.nodes[0], "redact", f"sh -c '{broken}{apply}; echo EXIT=$?' 2>&1", staged=True)
+    assert "EXIT=1" in verdict.output and "the new configuration was rejected" in verdict.output, verdict.output
+    assert "password ******" in verdict.output, verdict.output  # FRR's own words, the line named
+    assert password not in verdict.output, verdict.output

@@ -1,7 +1,7 @@
-"""The ssh target on real hosts: Debian 12 and 13 booted with systemd, reached over SSH, the program's
-recorded registrations carried out as pulumi-command would (runner.ssh_session), through a whole
-lifecycle — first deploy, nothing changed, a collector added under traffic, a node added, a node
-removed, destroy — each step checked on the hosts."""
+"""The ssh target on real hosts: Debian 12 and 13 booted with systemd, reached over SSH, deployed by
+the real Pulumi engine (`pulumi up`/`destroy`, runner.engine) through a whole lifecycle — first
+deploy, nothing changed, a collector added under traffic, an `up` that fails half-way and the one
+after it, a node added, a node removed, destroy — each step checked on the hosts."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from lab.host.state import LAB_DIR, LabState, NodeState, lab_config
 from lab.hosts import site
 from lab.hosts.scenarios import HOST_SCENARIOS
 from lab.hosts.site import HostsLab, without_node
-from runner.ssh_calls import Step
+from runner.engine import RAN, Result
 from runner.stackfile import stack_config
 
 pytestmark = pytest.mark.hosts
@@ -52,11 +52,13 @@ def test_a_whole_lifecycle_on_booted_hosts_over_ssh(hosts: HostsLab) -> None:
     untouched = {n.name: ours_on(n) for n in hosts.state.nodes}
     assert all(not left for left in untouched.values()), untouched
     first_deploy(hosts)
-    assert hosts.up(two_nodes(collectors=2)) == [], "a second deploy with nothing changed ran steps"
+    nothing_changed(hosts)
     collector_added(hosts)
+    failed_half_way(hosts)
     node_added(hosts)
     node_removed(hosts, "lb2")
     destroyed(hosts)
+    secrets_kept(hosts)
 
 
 CI_DRILLS = ["nginx-kill", "keepalived-kill", "agent-kill", "reboot", "link-cut", "collector-kill"]
@@ -81,21 +83,33 @@ def test_drills_on_booted_hosts_under_systemd() -> None:
 
 
 def first_deploy(lab: HostsLab) -> None:
-    steps = lab.up(two_nodes(collectors=2))
-    assert [n for n in ran(steps) if n.endswith("-apply")] == ["create lb2-apply", "create lb1-apply"]
+    result = lab.up(two_nodes(collectors=2))
+    OUTPUTS.append(result.output)
+    assert applies(result) == ["create lb2-apply", "create lb1-apply"]
     assert wait_settled(lab.state) == {"198.18.0.100": ["lb1"], "198.18.0.101": ["lb2"]}
     for name in ("lb1", "lb2"):
         assert units(lab.state.node(name)) == {unit: "active enabled" for unit in UNITS}
         assert keepalived_scheduling(lab.state.node(name)) == ["SCHED_RR", "SCHED_RR"], name
+        node = lab.state.node(name)
+        print(f"{name}: first up opened {ssh_logins(node)} SSH connections, sshd dropped {ssh_drops(node)}")
+
+
+def nothing_changed(lab: HostsLab) -> None:
+    """The engine finds nothing to do, and no host sees a connection."""
+    before = {n.name: ssh_logins(n) for n in lab.state.nodes[:2]}
+    result = lab.up(two_nodes(collectors=2))
+    OUTPUTS.append(result.output)
+    assert result.ran() == [], "a second deploy with nothing changed ran steps"
+    assert {n.name: ssh_logins(n) for n in lab.state.nodes[:2]} == before, "a host was contacted"
 
 
 def collector_added(lab: HostsLab) -> None:
     """Under traffic: nothing lost, only changed uploads and the activations ran, backups first."""
-    steps: list[Step] = []
+    steps: list[Result] = []
 
     def deploy(ctx: Context) -> None:
         ctx.mark("pulumi up")
-        steps.extend(lab.up(two_nodes(collectors=3)))
+        steps.append(lab.up(two_nodes(collectors=3)))
 
     rollout = Scenario(
         "collector-added",
@@ -108,15 +122,49 @@ def collector_added(lab: HostsLab) -> None:
         duration_s=25,
     )
     report = trial(lab.state, rollout)
-    assert steps and all(s.resource.type.endswith("CopyToRemote") or s.resource.name.endswith("-apply") for s in steps)
-    assert [n for n in ran(steps) if n.endswith("-apply")] == ["replace lb2-apply", "replace lb1-apply"]
+    (result,) = steps
+    changed = [s for s in result.steps if s.op in RAN]
+    assert changed and all(s.type.endswith("CopyToRemote") or s.name.endswith("-apply") for s in changed), changed
+    assert applies(result) == [
+        "create-replacement lb2-apply",
+        "create-replacement lb1-apply",
+        "delete-replaced lb1-apply",
+        "delete-replaced lb2-apply",
+    ]
     assert report.sent > 0 and report.lost == 0, report.checks
     assert all(report.checks.values()), report.checks
 
 
+def failed_half_way(lab: HostsLab) -> None:
+    """lb1's apply fails (its keepalived gone): lb2, first, has the change; lb1 keeps serving what it
+    had. The next `up`, the host mended, runs only what did not finish: lb1's activation, and the
+    deletes the failed `up` left pending (replaced uploads and activations, which run nothing)."""
+    lb1 = lab.state.node("lb1")
+    node_sh(lb1, "mv /usr/sbin/keepalived /usr/sbin/keepalived.away")
+    try:
+        failed = lab.up(two_nodes(collectors=2), check=False)
+    finally:
+        node_sh(lb1, "mv /usr/sbin/keepalived.away /usr/sbin/keepalived")
+    OUTPUTS.append(failed.output)
+    assert failed.failed, "an up whose apply failed on lb1 succeeded"
+    assert applies(failed)[:2] == ["create-replacement lb2-apply", "create-replacement lb1-apply"], failed.ran()
+    assert wait_settled(lab.state) == {"198.18.0.100": ["lb1"], "198.18.0.101": ["lb2"]}
+    assert "198.18.0.23" not in node_sh(lab.state.node("lb2"), f"cat {PATHS.kernel_ruleset}").stdout
+    assert "198.18.0.23" in node_sh(lb1, f"cat {PATHS.kernel_ruleset}").stdout, "lb1 changed though its apply failed"
+    mended = lab.up(two_nodes(collectors=2))
+    OUTPUTS.append(mended.output)
+    assert [step for step in mended.ran() if not step.startswith("delete-replaced ")] == [
+        "create-replacement lb1-apply"
+    ], mended.ran()
+    assert "delete-replaced lb2-apply" in mended.ran(), "the failed up's pending deletes were lost"
+    assert "198.18.0.23" not in node_sh(lb1, f"cat {PATHS.kernel_ruleset}").stdout
+    assert wait_settled(lab.state) == {"198.18.0.100": ["lb1"], "198.18.0.101": ["lb2"]}
+
+
 def node_added(lab: HostsLab) -> None:
-    steps = lab.up(stack_config("hosts"))
-    assert "create lb3-install" in ran(steps)
+    result = lab.up(stack_config("hosts"))
+    OUTPUTS.append(result.output)
+    assert "create lb3-install" in result.ran()
     assert wait_settled(lab.state) == {"198.18.0.100": ["lb1"], "198.18.0.101": ["lb2"]}
     assert units(lab.state.node("lb3")) == {unit: "active enabled" for unit in UNITS}
     peers = node_sh(lab.state.node("lb1"), f"grep -c 198.18.0.13 {PATHS.keepalived_conf}").stdout.strip()
@@ -127,22 +175,22 @@ def node_removed(lab: HostsLab, leaving: str) -> None:
     """As the README says: `pulumi destroy --target <node's staging> --target-dependents`, then the
     node out of the stack and `pulumi up`. It never holds or answers for a VIP again."""
     node = lab.state.node(leaving)
-    staging = next(urn for urn, r in lab.ssh.state.items() if r.name == f"{leaving}-staging")
-    steps = lab.destroy({staging})
+    steps = lab.destroy({lab.urn(f"{leaving}-staging")})
     probe = arp_probe(lab.state, seconds=ARP_WATCH_S)  # from its teardown on, through the next deploy
     remaining = without_node(stack_config("hosts"), leaving)
-    lab.up(remaining)
+    OUTPUTS.append(lab.up(remaining).output)
     watch_holders(lab.state, leaving, WATCH_S)
     answers = probe_answers(probe)
     assert mac_of(node) not in answers, f"{leaving} answered ARP for a VIP after its teardown: {answers}"
     assert not ours_on(node), ours_on(node)
     assert units(node) == GONE
-    assert f"delete {leaving}-staging" in ran(steps)
+    assert f"delete {leaving}-staging" in steps.ran()
 
 
 def destroyed(lab: HostsLab) -> None:
-    steps = lab.destroy()
-    assert {s.verb for s in steps} == {"delete"}
+    result = lab.destroy()
+    OUTPUTS.append(result.output)
+    assert {s.op for s in result.steps} == {"delete"}
     for node in lab.state.nodes:
         assert not ours_on(node), f"{node.name} keeps {ours_on(node)}"
         assert units(node) == GONE
@@ -156,8 +204,36 @@ def two_nodes(collectors: int) -> dict[str, Any]:
     return config
 
 
-def ran(steps: list[Step]) -> list[str]:
-    return [f"{s.verb} {s.resource.name}" for s in steps if s.operation is not None]
+def secrets_kept(lab: HostsLab) -> None:
+    """The lab's private key, set with `pulumi config set --secret`, is in no state, engine output or
+    plain output: the checkpoint of every deployment the backend keeps included."""
+    assert lab.engine is not None
+    key_body = lab.private_key.strip().splitlines()[1]
+    stored = [p for p in lab.engine.home.joinpath("state").rglob("*") if p.is_file()]
+    assert stored, "the file backend holds nothing"
+    leaks = [str(p) for p in stored if key_body in p.read_text(errors="replace")]
+    leaks += [f"engine output {i}" for i, text in enumerate(OUTPUTS) if key_body in text]
+    assert not leaks, leaks
+
+
+OUTPUTS: list[str] = []
+"""Everything the engine printed in the lifecycle (the secrets check reads it)."""
+
+
+def applies(result: Result) -> list[str]:
+    return [step for step in result.ran() if step.endswith("-apply")]
+
+
+def ssh_logins(node: NodeState) -> int:
+    """Connections the host's sshd has accepted since it booted."""
+    said = node_sh(node, "journalctl -q -o cat _COMM=sshd | grep -c '^Accepted publickey'").stdout
+    return int(said.strip() or 0)
+
+
+def ssh_drops(node: NodeState) -> int:
+    """Connections sshd refused before authentication (MaxStartups) since it booted."""
+    said = node_sh(node, "journalctl -q -o cat _COMM=sshd | grep -c 'past MaxStartups'").stdout
+    return int(said.strip() or 0)
 
 
 def units(node: NodeState) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """routing bgp on real hosts: Debian 12 (FRR 8.4) and 13 (FRR 10.3) booted with systemd on two
-subnets, reached over SSH, the program's recorded registrations carried out as pulumi-command would;
-the lab's router peers with them.
+subnets, reached over SSH, deployed by the real `pulumi up` (runner.engine); the lab's router peers
+with them.
 Deployed, drilled (the data plane lost, a drain, a reboot), destroyed: each step checked on the hosts
 and at the router."""
 
@@ -54,7 +54,7 @@ def deployed(lab: HostsLab, config: dict[str, Any]) -> None:
         assert units(node) == {unit: "active enabled" for unit in UNITS}, node.name
         said = node_sh(node, f"grep -c 'Rendered by ha-udp-lb' {PATHS.frr_conf}; chrt -p $(cat {PATHS.bfdd_pid})")
         assert said.stdout.startswith("1\n") and "SCHED_RR" in said.stdout, (node.name, said.stdout)
-    assert lab.up(config) == [], "a second deploy with nothing changed ran steps"
+    assert lab.up(config).ran() == [], "a second deploy with nothing changed ran steps"
 
 
 def drill(lab: HostsLab, scenario: RoutedScenario) -> Any:
@@ -68,7 +68,7 @@ def destroyed(lab: HostsLab) -> None:
     and the distribution's FRR is back as it was (stopped and disabled, its own frr.conf)."""
     assert lab.state.router is not None
     steps = lab.destroy()
-    assert {s.verb for s in steps} == {"delete"}
+    assert {s.op for s in steps.steps} == {"delete"}
     assert router.nexthops(lab.state.router, lab.state.vips[0].address) == []
     for node in lab.state.nodes:
         assert units(node) == {"frr": "inactive disabled", PATHS.health_unit_name: "inactive absent"}, node.name

@@ -1,5 +1,5 @@
-"""`ha-udp-lb hosts up|check`: the ssh stack on booted Debian hosts, deployed over SSH as `pulumi up`
-would, without Pulumi; `ha-udp-lb lab down` removes them."""
+"""`ha-udp-lb hosts up|check`: the ssh stack on booted Debian hosts, deployed over SSH by the real
+`pulumi up` (toolchain/bin); `ha-udp-lb lab down` removes them."""
 
 from __future__ import annotations
 
@@ -36,11 +36,10 @@ def _up(args: Any) -> None:
     from .site import up
 
     lab = up(args.stack, args.suite, exporters=4)
-    lab.ssh.say = lambda line: print(f"  {line}", flush=True)
-    steps = lab.up()
+    steps = lab.up().ran()
     wait_settled(lab.state)
     print(report(lab.state))
-    print(f"\nhosts up: {len(steps)} steps over SSH. Remove it all with: ha-udp-lb lab down")
+    print(f"\nhosts up: pulumi up took {len(steps)} steps. Remove it all with: ha-udp-lb lab down")
 
 
 def _check(args: Any) -> int:
@@ -54,7 +53,7 @@ def _check(args: Any) -> int:
     lab = up(args.stack, args.suite, exporters=COLLECTOR_EXPORTERS)
     passed = True
     try:
-        print(f"hosts check: {len(lab.up())} steps over SSH (pulumi up)", flush=True)
+        print(f"hosts check: pulumi up took {len(lab.up().ran())} steps", flush=True)
         wait_settled(lab.state)
         for name in names:
             print(f"== {name}: {HOST_SCENARIOS[name].summary}", flush=True)
@@ -62,7 +61,7 @@ def _check(args: Any) -> int:
             report = run(lab.state, HOST_SCENARIOS[name], args.trials, Settings(), out)
             print(drill_line(report))
             passed &= report.passed
-        print(f"hosts check: {len(lab.destroy())} steps over SSH (pulumi destroy)", flush=True)
+        print(f"hosts check: pulumi destroy took {len(lab.destroy().ran())} steps", flush=True)
     finally:
         down()
     return 0 if passed else 1

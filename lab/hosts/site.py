@@ -1,11 +1,12 @@
 """The lab with real hosts: every node of an ssh stack a booted Debian host in its node namespace, its
 eth0 on the lab bridge beside the collectors and exporters, its mgmt0 on a management bridge where
-SSH and the apt proxy are; the program deployed to them as `pulumi up` would (runner.ssh_session).
-`ha-udp-lb lab down` removes all of it, whatever state it is in."""
+SSH and the apt proxy are; the program deployed to them by the real Pulumi engine (`pulumi up`,
+`pulumi destroy`: runner.engine). `ha-udp-lb lab down` removes all of it, whatever state it is in."""
 
 from __future__ import annotations
 
 import copy
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from ipaddress import ip_interface
@@ -14,9 +15,7 @@ from typing import Any
 
 from core.config import parse_stack
 from core.model import Node, Stack
-from runner.recorder import Recording, record
-from runner.ssh_calls import Step
-from runner.ssh_session import SshStack
+from runner.engine import Result, Workspace
 from runner.stackfile import stack_config
 
 from ..host import netns
@@ -42,20 +41,31 @@ class HostsLab:
     """The lab as the drills see it: nodes (the booted hosts), collectors, exporters, VIPs."""
     machines: dict[str, Machine]
     private_key: str = field(repr=False)
-    ssh: SshStack = field(default_factory=SshStack)
+    engine: Workspace | None = None
+    """The Pulumi workspace of the lab's stack, made by the first `up`."""
 
-    def record(self, config: dict[str, Any] | None = None) -> Recording:
-        """The program run for `config` (the stack file's by default) with the lab's key."""
+    def up(self, config: dict[str, Any] | None = None, *flags: str, check: bool = True) -> Result:
+        """`pulumi up` with `config` (the stack file's by default) as the stack's file: the steps."""
         raw = stack_config(self.stack) if config is None else config
-        return record(self.stack, config=raw, secrets={"sshPrivateKey": self.private_key})
+        if self.engine is None:
+            shutil.rmtree(HOME / "engine", ignore_errors=True)
+            self.engine = Workspace(HOME / "engine")
+            self.engine.init(self.stack, raw, {"sshPrivateKey": self.private_key})
+        else:
+            self.engine.configure(self.stack, raw)
+        return self.engine.up(self.stack, *flags, check=check)
 
-    def up(self, config: dict[str, Any] | None = None) -> list[Step]:
-        """`pulumi up` with `config`: the steps that ran."""
-        return self.ssh.up(self.record(config))
+    def destroy(self, targets: set[str] | None = None) -> Result:
+        """`pulumi destroy` (with `targets`, URNs: `--target … --target-dependents`)."""
+        assert self.engine is not None, "nothing deployed"
+        flags = [f"--target={urn}" for urn in sorted(targets or ())]
+        return self.engine.destroy(self.stack, *flags, *(["--target-dependents"] if targets else []))
 
-    def destroy(self, targets: set[str] | None = None) -> list[Step]:
-        """`pulumi destroy` (with `targets`: `--target … --target-dependents`)."""
-        return self.ssh.destroy(targets)
+    def urn(self, name: str) -> str:
+        """The URN of the deployed resource named `name`."""
+        assert self.engine is not None, "nothing deployed"
+        resources = self.engine.state(self.stack)["deployment"].get("resources") or []
+        return next(str(r["urn"]) for r in resources if r["urn"].rsplit("::", 1)[1] == name)
 
 
 def without_node(config: dict[str, Any], leaving: str) -> dict[str, Any]:
