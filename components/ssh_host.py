@@ -50,11 +50,13 @@ class SshHost(pulumi.ComponentResource):
         # Made once: a staging step that ran again on a change would wipe the files whose uploads did not.
         # So its delete is the node's teardown: it runs on `pulumi destroy` or when the node leaves the
         # stack, after every upload and activation of the node is gone, and never on a config change
-        # (the activation, replaced on every change, has no delete).
+        # (the activation, replaced on every change, has no delete), nor while a newer staging step of
+        # the node holds it (a rename or `--replace`: see commands.prepare_command).
         self.ready = command.remote.Command(
             f"{name}-staging",
             connection=self._connection,
             create=commands.prepare_command(),
+            update=commands.update_command(),
             delete=render_teardown(),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[install]),
         )

@@ -43,9 +43,25 @@ def install_command(routing: str = "vrrp") -> str:
 
 def prepare_command() -> str:
     """Root-only staging directories for the uploads, made once. Never emptied: an upload runs only
-    when its file changed, so the others must still be there; `apply` reads only the files it lists."""
+    when its file changed, so the others must still be there; `apply` reads only the files it lists.
+    Then one more owner of the node (PATHS.owners): Pulumi creates a renamed, re-parented or
+    `--replace`d staging step before it deletes the old one, and that delete, the node's teardown,
+    must then leave the node to the new one. A node staged before owners were counted has one."""
+    owners, staging = shlex.quote(PATHS.owners), shlex.quote(PATHS.staging)
+    return (
+        f"set -eu; n=$(cat {owners} 2>/dev/null || echo 0); [ -s {owners} ] || ! [ -d {staging} ] || n=1; "
+        f"{_make_staging()}; echo $((n + 1)) > {owners}.new && mv -f {owners}.new {owners}"
+    )
+
+
+def update_command() -> str:
+    """The staging step changed in place (a newer program): the directories again, the owners as they were."""
+    return f"set -eu; {_make_staging()}"
+
+
+def _make_staging() -> str:
     directories = [PATHS.staging + directory for directory in PATHS.directories]
-    return "set -eu; install -d -m 0700 " + " ".join(map(shlex.quote, directories))
+    return "install -d -m 0700 " + " ".join(map(shlex.quote, directories))
 
 
 def apply_command() -> str:

@@ -33,6 +33,8 @@ class Paths:
     frr_conf: str = "/etc/frr/frr.conf"
     frr_daemons: str = "/etc/frr/daemons"
     bfdd_pid: str = "/run/frr/bfdd.pid"
+    owners: str = "/var/lib/ha-udp-lb/owners"
+    """How many staging steps of a Pulumi state hold this node: a teardown runs only when the last goes."""
     drain_file: str = "/var/lib/ha-udp-lb/drain"
     """routing bgp: while it exists, the node withdraws its VIPs (a planned drain) and keeps forwarding."""
 

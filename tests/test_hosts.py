@@ -56,6 +56,7 @@ def test_a_whole_lifecycle_on_booted_hosts_over_ssh(hosts: HostsLab) -> None:
     collector_added(hosts)
     failed_half_way(hosts)
     node_added(hosts)
+    staging_replaced(hosts)
     node_removed(hosts, "lb2")
     destroyed(hosts)
     secrets_kept(hosts)
@@ -91,7 +92,9 @@ def first_deploy(lab: HostsLab) -> None:
         assert units(lab.state.node(name)) == {unit: "active enabled" for unit in UNITS}
         assert keepalived_scheduling(lab.state.node(name)) == ["SCHED_RR", "SCHED_RR"], name
         node = lab.state.node(name)
-        print(f"{name}: first up opened {ssh_logins(node)} SSH connections, sshd dropped {ssh_drops(node)}")
+        logins = ssh_logins(node)
+        print(f"{name}: first up opened {logins} SSH connections, sshd dropped {ssh_drops(node)}")
+        assert logins > 0, f"{name}'s journal shows no SSH login: the no-op check below would be blind"
 
 
 def nothing_changed(lab: HostsLab) -> None:
@@ -171,6 +174,20 @@ def node_added(lab: HostsLab) -> None:
     assert peers not in ("", "0"), "lb1 does not list the new node as a VRRP peer"
 
 
+def staging_replaced(lab: HostsLab) -> None:
+    """`pulumi up --replace` of the master's staging step (as a rename or re-parenting replaces it): the
+    engine creates the new one, then runs the old one's delete, the node's teardown, which leaves the
+    node to the new one. Nothing of lb1 stops and it keeps its VIP."""
+    lb1 = lab.state.node("lb1")
+    result = lab.up(stack_config("hosts"), f"--replace={lab.urn('lb1-staging')}")
+    OUTPUTS.append(result.output)
+    assert result.ran() == ["create-replacement lb1-staging", "delete-replaced lb1-staging"], result.ran()
+    watch_holders(lab.state, "nobody", WATCH_S)
+    assert wait_settled(lab.state) == {"198.18.0.100": ["lb1"], "198.18.0.101": ["lb2"]}
+    assert units(lb1) == {unit: "active enabled" for unit in UNITS}
+    assert node_sh(lb1, f"cat {PATHS.owners}").stdout == "1\n"
+
+
 def node_removed(lab: HostsLab, leaving: str) -> None:
     """As the README says: `pulumi destroy --target <node's staging> --target-dependents`, then the
     node out of the stack and `pulumi up`. It never holds or answers for a VIP again."""
@@ -225,15 +242,17 @@ def applies(result: Result) -> list[str]:
 
 
 def ssh_logins(node: NodeState) -> int:
-    """Connections the host's sshd has accepted since it booted."""
-    said = node_sh(node, "journalctl -q -o cat _COMM=sshd | grep -c '^Accepted publickey'").stdout
-    return int(said.strip() or 0)
+    """Connections the host's sshd has accepted since it booted (Debian 13's logs as sshd-session)."""
+    return _journal_count(node, "^Accepted publickey for ")
 
 
 def ssh_drops(node: NodeState) -> int:
     """Connections sshd refused before authentication (MaxStartups) since it booted."""
-    said = node_sh(node, "journalctl -q -o cat _COMM=sshd | grep -c 'past MaxStartups'").stdout
-    return int(said.strip() or 0)
+    return _journal_count(node, "past MaxStartups")
+
+
+def _journal_count(node: NodeState, pattern: str) -> int:
+    return int(node_sh(node, f"journalctl -q -o cat | grep -c '{pattern}'").stdout.strip() or 0)
 
 
 def units(node: NodeState) -> dict[str, str]:

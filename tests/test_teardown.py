@@ -1,6 +1,7 @@
 """The node teardown the program ships as its ssh nodes' delete (components/ssh_host.py), run on a lab
 node as `pulumi destroy` or dropping the node would: it leaves VRRP at once, its peer takes every VIP,
-and nothing of ours is left on it — no daemon, VIP, table, unit or file."""
+and nothing of ours is left on it — no daemon, VIP, table, unit or file. While another staging step
+still holds the node, it removes nothing."""
 
 from __future__ import annotations
 
@@ -33,9 +34,15 @@ def lab() -> Iterator[LabState]:
 
 
 def test_a_torn_down_node_never_claims_a_vip_again_and_keeps_nothing_of_ours(lab: LabState) -> None:
-    wait_settled(lab)
+    settled = wait_settled(lab)
     leaving = lab.node(lab.vips[0].preferred)
     staying = next(n for n in lab.nodes if n is not leaving)
+    # Held by a second staging step (a rename's or a `--replace`'s new one): this delete leaves it be.
+    node_sh(leaving, f"mkdir -p {PATHS.owners.rsplit('/', 1)[0]} && echo 2 > {PATHS.owners}")
+    kept = node_sh(leaving, render_teardown())
+    assert "still held by 1 staging step" in kept.stdout, kept.stdout + kept.stderr
+    assert node_sh(leaving, f"cat {PATHS.owners}").stdout == "1\n"
+    assert holders(lab) == settled and daemons(leaving).get("keepalived"), holders(lab)
     result = node_sh(leaving, render_teardown())
     assert result.returncode == 0, result.stdout + result.stderr
     deadline = time.monotonic() + WATCH_S
