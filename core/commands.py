@@ -50,7 +50,7 @@ def prepare_command() -> str:
     owners, staging = shlex.quote(PATHS.owners), shlex.quote(PATHS.staging)
     return (
         f"set -eu; n=$(cat {owners} 2>/dev/null || echo 0); [ -s {owners} ] || ! [ -d {staging} ] || n=1; "
-        f"{_make_staging()}; echo $((n + 1)) > {owners}.new && mv -f {owners}.new {owners}"
+        f"{_make_staging()} && echo $((n + 1)) > {owners}.new && mv -f {owners}.new {owners}"
     )
 
 

@@ -18,13 +18,12 @@ from core.config import parse_stack
 from core.paths import PATHS
 from lab.drill.report import TrialReport
 from lab.drill.scenario import Context, Scenario
-from lab.drill.trial import COLLECTOR_EXPORTERS, Settings, run_trial
+from lab.drill.trial import Settings, run_trial
 from lab.host.control import HolderWatch, holders, keepalived_scheduling, node_sh, unit_states
 from lab.host.netns import netns_run
 from lab.host.site import down, wait_settled
 from lab.host.state import LAB_DIR, LabState, NodeState, lab_config
 from lab.hosts import site
-from lab.hosts.scenarios import HOST_SCENARIOS
 from lab.hosts.site import HostsLab, without_node
 from runner.engine import RAN, Result
 from runner.stackfile import stack_config
@@ -60,27 +59,6 @@ def test_a_whole_lifecycle_on_booted_hosts_over_ssh(hosts: HostsLab) -> None:
     node_removed(hosts, "lb2")
     destroyed(hosts)
     secrets_kept(hosts)
-
-
-CI_DRILLS = ["nginx-kill", "keepalived-kill", "agent-kill", "reboot", "link-cut", "collector-kill"]
-"""One trial each in `make test`, on Debian 12: each scenario once. Debian 13's systemd and units run the
-whole lifecycle above (every unit active and enabled, keepalived real-time); 20 of every drill on both
-suites in bench/hosts.sh."""
-
-
-def test_drills_on_booted_hosts_under_systemd() -> None:
-    down()
-    lab = site.up("hosts", "bookworm", exporters=COLLECTOR_EXPORTERS)
-    try:
-        lab.up()
-        wait_settled(lab.state)
-        failed: dict[str, object] = {}
-        for name in CI_DRILLS:
-            report = trial(lab.state, HOST_SCENARIOS[name])
-            failed |= {f"{name}: {check}": report.observations for check in report.failed}
-        assert not failed, failed
-    finally:
-        down()
 
 
 def first_deploy(lab: HostsLab) -> None:
