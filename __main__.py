@@ -12,6 +12,7 @@ import pulumi
 from components.agent_sources import agent_sources
 from components.bgp_speakers import BgpSpeakers
 from components.collector_health import CollectorHealth
+from components.departures import leaving_nodes
 from components.docker_host import DockerHost
 from components.docker_site import DockerSite
 from components.kernel_plane import KernelPlane
@@ -22,6 +23,7 @@ from components.stack_config import load_stack
 from components.transport import Stager, Transport
 from components.vrrp_group import VrrpGroup
 from core.compose import compose
+from core.departures import SSH_HOSTS_EXPORT, ssh_hosts
 
 stack, private_key = load_stack()
 project = pulumi.get_project()
@@ -52,9 +54,14 @@ health = CollectorHealth(f"{project}-health", {"stack": stack, "files": files, "
 stagers: list[Stager] = [routing, *pools.values(), kernel, health]
 
 # One node at a time (stack.rollout_order: with VRRP the backups before the master): a node whose
-# apply fails stops the rollout with the nodes after it untouched.
+# apply fails stops the rollout with the nodes after it untouched. Nodes the stack dropped are torn
+# down before the first of them changes (components/departures.py).
 nodes: dict[str, LbNode] = {}
 rollout: list[pulumi.Resource] = []
+if stack.target == "ssh":
+    assert private_key is not None
+    rollout = [leaving.left for leaving in leaving_nodes(stack, private_key)]
+    pulumi.export(SSH_HOSTS_EXPORT, ssh_hosts(stack))
 for node in stack.rollout_order():
     nodes[node.name] = LbNode(
         node.name,

@@ -65,8 +65,14 @@ class DuplicateUrn(RuntimeError):
 
 
 class _EchoMocks(pulumi.runtime.Mocks):
+    def __init__(self, previous: dict[str, Any] | None = None) -> None:
+        self.previous = previous or {}
+        """The outputs of the stack's last deployment, as a StackReference to the stack itself reads them."""
+
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         outputs = dict(args.inputs)
+        if args.typ == "pulumi:pulumi:StackReference":
+            outputs |= {"outputs": self.previous, "secretOutputNames": []}
         if args.typ == "docker:index/image:Image":
             outputs["repoDigest"] = f"{args.inputs.get('imageName')}@sha256:synth"
         if args.typ == "docker:index/remoteImage:RemoteImage":
@@ -78,8 +84,8 @@ class _EchoMocks(pulumi.runtime.Mocks):
 
 
 class _RecordingMonitor(mocks.MockMonitor):
-    def __init__(self, recording: Recording) -> None:
-        super().__init__(_EchoMocks())
+    def __init__(self, recording: Recording, echo: _EchoMocks) -> None:
+        super().__init__(echo)
         self.recording = recording
 
     def RegisterResource(self, request: Any) -> Any:
@@ -109,8 +115,14 @@ class _RecordingMonitor(mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
 
-def record(stack: str, config: dict[str, Any] | None = None, secrets: dict[str, str] | None = None) -> Recording:
-    """Run `__main__.py` for `stack` (its stack file, or `config` instead) and return what it registered."""
+def record(
+    stack: str,
+    config: dict[str, Any] | None = None,
+    secrets: dict[str, str] | None = None,
+    previous: dict[str, Any] | None = None,
+) -> Recording:
+    """Run `__main__.py` for `stack` (its stack file, or `config` instead) and return what it registered;
+    `previous`: the outputs of the stack's last deployment (none by default: the first)."""
     raw = stack_config(stack) if config is None else config
     secret_values = {"sshPrivateKey": SYNTH_PRIVATE_KEY, **(secrets or {})}
     # Pulumi hands structured values to the program JSON-encoded, as the CLI does (which has no limit
@@ -120,8 +132,9 @@ def record(stack: str, config: dict[str, Any] | None = None, secrets: dict[str, 
     flat.update({f"{PROJECT}:{k}": v for k, v in secret_values.items()})
     set_all_config(flat, [f"{PROJECT}:{k}" for k in secret_values])
     recording = Recording()
+    echo = _EchoMocks(previous)
     pulumi.runtime.set_mocks(
-        _EchoMocks(), project=PROJECT, stack=stack, preview=False, monitor=_RecordingMonitor(recording)
+        echo, project=PROJECT, stack=stack, preview=False, monitor=_RecordingMonitor(recording, echo)
     )
     # set_mocks makes a root stack that never finishes; run_in_stack makes one that registers the exports.
     set_root_resource(None)  # type: ignore[arg-type]

@@ -5,10 +5,6 @@ after it, a node added, a node removed, destroy — each step checked on the hos
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,14 +15,22 @@ from core.paths import PATHS
 from lab.drill.report import TrialReport
 from lab.drill.scenario import Context, Scenario
 from lab.drill.trial import Settings, run_trial
-from lab.host.control import HolderWatch, holders, keepalived_scheduling, node_sh, unit_states
-from lab.host.netns import netns_run
+from lab.host.control import holders, keepalived_scheduling, node_sh, unit_states
 from lab.host.site import down, wait_settled
 from lab.host.state import LAB_DIR, LabState, NodeState, lab_config
 from lab.hosts import site
 from lab.hosts.site import HostsLab, without_node
 from runner.engine import RAN, Result
 from runner.stackfile import stack_config
+from tests.hosts_checks import (
+    arp_probe,
+    mac_of,
+    probe_answers,
+    ssh_drops,
+    ssh_logins,
+    watch_holders,
+    watching_holders,
+)
 
 pytestmark = pytest.mark.hosts
 
@@ -167,19 +171,42 @@ def staging_replaced(lab: HostsLab) -> None:
 
 
 def node_removed(lab: HostsLab, leaving: str) -> None:
-    """As the README says: `pulumi destroy --target <node's staging> --target-dependents`, then the
-    node out of the stack and `pulumi up`. It never holds or answers for a VIP again."""
+    """Dropped from the stack in one `pulumi up` while exporters send: the program tears it down before
+    any node that stays changes (its leave step), so no VIP is ever held by two nodes for longer than a
+    handover and nothing is lost; it never answers ARP for a VIP again and keeps nothing of ours. The
+    next `up` forgets the leave step, running nothing on any host."""
     node = lab.state.node(leaving)
-    steps = lab.destroy({lab.urn(f"{leaving}-staging")})
-    probe = arp_probe(lab.state, seconds=ARP_WATCH_S)  # from its teardown on, through the next deploy
-    remaining = without_node(stack_config("hosts"), leaving)
-    OUTPUTS.append(lab.up(remaining).output)
+    steps: list[Result] = []
+
+    def deploy(ctx: Context) -> None:
+        ctx.mark("pulumi up")
+        steps.append(lab.up(without_node(stack_config("hosts"), leaving)))
+
+    removal = Scenario(
+        "node-removed",
+        "a node dropped from the stack in one pulumi up",
+        act=deploy,
+        restore=lambda ctx: None,
+        zero_loss=True,
+        vip_ends_on="the victim",
+        duration_s=25,
+    )
+    with watching_holders(lab.state) as watch:
+        report = trial(lab.state, removal)
+    advert_s = parse_stack(lab_config(lab.state.stack, lab.state.overrides)).vrrp.advert_interval
+    assert watch.longest_s <= advert_s, f"two holders of a VIP for {watch.longest_s:.3f} s"
+    assert report.sent > 0 and report.lost == 0 and all(report.checks.values()), report.checks
+    (result,) = steps
+    ran = result.ran()
+    assert ran.index(f"create {leaving}-leave") < min(i for i, s in enumerate(ran) if s.endswith("-apply")), ran
+    probe = arp_probe(lab.state, seconds=ARP_WATCH_S)
     watch_holders(lab.state, leaving, WATCH_S)
-    answers = probe_answers(probe)
-    assert mac_of(node) not in answers, f"{leaving} answered ARP for a VIP after its teardown: {answers}"
+    assert mac_of(node) not in probe_answers(probe), f"{leaving} answered ARP for a VIP after its teardown"
     assert not ours_on(node), ours_on(node)
     assert units(node) == GONE
-    assert f"delete {leaving}-staging" in steps.ran()
+    assert f"delete {leaving}-staging" in ran
+    after = lab.up(without_node(stack_config("hosts"), leaving))
+    assert after.ran() == [f"delete {leaving}-leave"], after.ran()
 
 
 def destroyed(lab: HostsLab) -> None:
@@ -219,20 +246,6 @@ def applies(result: Result) -> list[str]:
     return [step for step in result.ran() if step.endswith("-apply")]
 
 
-def ssh_logins(node: NodeState) -> int:
-    """Connections the host's sshd has accepted since it booted (Debian 13's logs as sshd-session)."""
-    return _journal_count(node, "^Accepted publickey for ")
-
-
-def ssh_drops(node: NodeState) -> int:
-    """Connections sshd refused before authentication (MaxStartups) since it booted."""
-    return _journal_count(node, "past MaxStartups")
-
-
-def _journal_count(node: NodeState, pattern: str) -> int:
-    return int(node_sh(node, f"journalctl -q -o cat | grep -c '{pattern}'").stdout.strip() or 0)
-
-
 def units(node: NodeState) -> dict[str, str]:
     return unit_states(node, UNITS)
 
@@ -253,36 +266,6 @@ def ours_on(node: NodeState) -> list[str]:
     return node_sh(node, script).stdout.split("\n")[:-1]
 
 
-def watch_holders(state: LabState, leaving: str, seconds: float) -> None:
-    """Every VIP held, never by `leaving`; two holders only for a handover (the new preferred node
-    takes its VIP back after the deploy's preempt delay), never a split brain."""
-    watch, advert_s = HolderWatch(state), parse_stack(lab_config(state.stack, state.overrides)).vrrp.advert_interval
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        held = watch.look()
-        assert all(nodes and leaving not in nodes for nodes in held.values()), held
-        assert watch.longest_s <= advert_s, f"a split brain for {watch.longest_s:.3f} s: {held}"
-        time.sleep(0.02)
-
-
 def trial(state: LabState, scenario: Scenario) -> TrialReport:
     report, _picture = run_trial(state, scenario, 1, Settings(rate=100), LAB_DIR / "sent" / scenario.name)
     return report
-
-
-def arp_probe(state: LabState, seconds: float) -> subprocess.Popen[str]:
-    exporter = state.exporters[0]
-    out = LAB_DIR / "arp.json"
-    argv = [sys.executable, "-m", "lab.agents.arp_probe", "eth0", exporter.address, str(seconds), "20", str(out)]
-    return subprocess.Popen(["ip", "netns", "exec", exporter.netns, *argv, *(v.address for v in state.vips)], text=True)
-
-
-def probe_answers(probe: subprocess.Popen[str]) -> set[str]:
-    probe.wait(timeout=60)
-    rounds = json.loads((LAB_DIR / "arp.json").read_text())["rounds"]
-    return {mac for r in rounds for macs in r["answers"].values() for mac in macs}
-
-
-def mac_of(node: NodeState) -> str:
-    out = netns_run(node.netns, "cat", f"/sys/class/net/{node.interface}/address").stdout
-    return out.strip()

@@ -200,3 +200,21 @@ def test_bad_config_registers_nothing() -> None:
 def test_ssh_stack_without_private_key_names_the_secret() -> None:
     with pytest.raises(ConfigError, match=r"ha-udp-lb:sshPrivateKey .*pulumi config set --secret"):
         record("prod", secrets={"sshPrivateKey": ""})
+
+
+def test_a_node_the_last_deployment_had_is_torn_down_before_any_node_that_stays_changes() -> None:
+    """Pulumi deletes only after it has updated the rest: the program tears such a node down itself,
+    first, reading the last deployment's `sshHosts` (its own stack's output)."""
+    first = record("prod")
+    previous = {"sshHosts": {**first.exports["sshHosts"], "lb-c": {"host": "192.0.2.13", "user": "root", "port": 22}}}
+    second = record("prod", previous=previous)
+    (leave,) = [r for r in second.of_type("command:remote:Command") if r.name.endswith("-leave")]
+    assert leave.name == "lb-c-leave" and leave.inputs["create"] == render_teardown()
+    assert leave.inputs["connection"]["host"] == "192.0.2.13" and leave.is_secret("connection")
+    first_apply = next(r for r in second.registrations if r.name == "lb-b-apply")  # the rollout's first node
+    assert leave.urn in first_apply.dependencies
+    assert not [r for r in first.registrations if r.name.endswith("-leave")], "a first deployment has no leaving node"
+    assert first.exports["sshHosts"] == {
+        "lb-a": {"host": "192.0.2.11", "user": "root", "port": 22},
+        "lb-b": {"host": "192.0.2.12", "user": "root", "port": 22},
+    }
