@@ -97,7 +97,6 @@ class Workspace:
             "PULUMI_SKIP_UPDATE_CHECK": "1",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_IGNORE_AMBIENT_PLUGINS": "true",
-            "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "1",
             "NO_COLOR": "1",
         }
 
