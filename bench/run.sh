@@ -30,4 +30,8 @@ $PY bench/bgp.py drills 20 50,10,10x10,bird:20,bird:20x5,bird:20x6 node-kill,lin
 for timers in 10 20 50 10x10 bird:20x6 bird:20x5; do $PY bench/bgp.py soak 600 $timers; done
 $PY bench/bgp.py stalls 600 3
 for suite in bookworm trixie; do $PY bench/bgp.py hosts 20 $suite; done
+# The real Pulumi engine on the hosts stack (booted Debian 12): the time of a first, a no-op `up` and a
+# destroy, SSH connections per host at two parallelisms; a node dropped in one `up` against the two steps.
+$PY bench/engine_up.py --trials 3 > bench/summaries/engine-up.json
+$PY bench/node_drop.py --trials 5 > bench/summaries/node-drop.json
 $PY bench/summarize.py > bench/summaries/summary.md

@@ -24,6 +24,8 @@ from core.project import PROJECT, REPO
 
 TOOLCHAIN = REPO / "toolchain" / "bin"
 """Where `make setup` builds the pinned CLI and its plugins (scripts/toolchain.sh)."""
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+"""The one resource the program reads rather than manages: its own stack's last outputs."""
 COMMAND_PROVIDER = "1.2.1"
 """The pulumi-command release whose provider the Python SDK (pyproject.toml) asks for."""
 RAN = {"create", "update", "create-replacement", "delete", "delete-replaced"}
@@ -61,8 +63,9 @@ class Result:
     """The command exited non-zero (only when asked not to raise)."""
 
     def ran(self) -> list[str]:
-        """`op name` of every step that called the provider, in the order the engine started them."""
-        return [f"{s.op} {s.name}" for s in self.steps if s.op in RAN]
+        """`op name` of every step that called a provider, in the order the engine started them (the
+        program's own components call none)."""
+        return [f"{s.op} {s.name}" for s in self.steps if s.op in RAN and not s.type.startswith(f"{PROJECT}:")]
 
     def count(self, op: str) -> int:
         return sum(1 for s in self.steps if s.op == op)

@@ -22,6 +22,7 @@ from lab.routed.run import trial_line
 from lab.routed.scenarios import RoutedScenario
 from lab.routed.site import up_on_hosts, wait_announced
 from lab.routed.trial import run_trial
+from runner.engine import STACK_REFERENCE
 
 pytestmark = pytest.mark.hosts
 
@@ -68,7 +69,8 @@ def destroyed(lab: HostsLab) -> None:
     and the distribution's FRR is back as it was (stopped and disabled, its own frr.conf)."""
     assert lab.state.router is not None
     steps = lab.destroy()
-    assert {s.op for s in steps.steps} == {"delete"}
+    # What was read, the stack's own last outputs, is discarded, never deleted.
+    assert {(s.op, s.type == STACK_REFERENCE) for s in steps.steps} == {("delete", False), ("discard", True)}
     assert router.nexthops(lab.state.router, lab.state.vips[0].address) == []
     for node in lab.state.nodes:
         assert units(node) == {"frr": "inactive disabled", PATHS.health_unit_name: "inactive absent"}, node.name
