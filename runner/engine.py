@@ -82,14 +82,18 @@ class Workspace:
         (self.project / "stacks").mkdir(parents=True, exist_ok=True)
         (home / "state").mkdir(exist_ok=True)
         (home / "pulumi-home").mkdir(exist_ok=True)
-        project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
-        project["main"] = str(REPO)
-        project["runtime"]["options"]["virtualenv"] = str(REPO / "venv")
-        (self.project / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+        self.use_program(REPO)
         self.pulumi("login", f"file://{home / 'state'}")
         # Installed as `pulumi plugin install` does, so the engine loads it by the version the SDK asks for.
         provider = TOOLCHAIN / "pulumi-resource-command"
         self.pulumi("plugin", "install", "resource", "command", COMMAND_PROVIDER, "--file", str(provider))
+
+    def use_program(self, program: Path) -> None:
+        """Run the program in `program` (this checkout's by default; a variant of it, say) from now on."""
+        project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+        project["main"] = str(program)
+        project["runtime"]["options"]["virtualenv"] = str(REPO / "venv")
+        (self.project / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
 
     def env(self) -> dict[str, str]:
         return {

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from core.config import parse_stack
+from core.paths import PATHS
 from lab.host.control import HolderWatch, node_sh
 from lab.host.netns import netns_run
 from lab.host.state import LAB_DIR, LabState, NodeState, lab_config
@@ -75,3 +76,15 @@ def probe_answers(probe: subprocess.Popen[str]) -> set[str]:
 def mac_of(node: NodeState) -> str:
     out = netns_run(node.netns, "cat", f"/sys/class/net/{node.interface}/address").stdout
     return out.strip()
+
+
+def ours_on(node: NodeState) -> list[str]:
+    """Everything of ours on the host: files, VIPs, the nftables table, our units' drop-ins."""
+    vips = ["198.18.0.100", "198.18.0.101"]
+    script = (
+        "find / -xdev \\( -name '*ha-udp-lb*' -o -name '*ha_udp_lb*' \\) -not -path '/proc/*' 2>/dev/null; "
+        f"ip -o addr | grep -E ' ({'|'.join(vips)})/' ; "
+        f"nft list tables 2>/dev/null | grep {PATHS.kernel_table}; "
+        "dpkg --verify nginx-common keepalived 2>/dev/null"
+    )
+    return node_sh(node, script).stdout.split("\n")[:-1]

@@ -12,6 +12,7 @@ import pytest
 
 from core.config import parse_stack
 from core.paths import PATHS
+from core.project import REPO
 from lab.drill.report import TrialReport
 from lab.drill.scenario import Context, Scenario
 from lab.drill.trial import Settings, run_trial
@@ -25,6 +26,7 @@ from runner.stackfile import stack_config
 from tests.hosts_checks import (
     arp_probe,
     mac_of,
+    ours_on,
     probe_answers,
     ssh_drops,
     ssh_logins,
@@ -59,6 +61,7 @@ def test_a_whole_lifecycle_on_booted_hosts_over_ssh(hosts: HostsLab) -> None:
     collector_added(hosts)
     failed_half_way(hosts)
     node_added(hosts)
+    renamed(hosts)
     staging_replaced(hosts)
     node_removed(hosts, "lb2")
     destroyed(hosts)
@@ -154,6 +157,37 @@ def node_added(lab: HostsLab) -> None:
     assert units(lab.state.node("lb3")) == {unit: "active enabled" for unit in UNITS}
     peers = node_sh(lab.state.node("lb1"), f"grep -c 198.18.0.13 {PATHS.keepalived_conf}").stdout.strip()
     assert peers not in ("", "0"), "lb1 does not list the new node as a VRRP peer"
+
+
+def renamed(lab: HostsLab) -> None:
+    """Every node's SshHost renamed, its old name given as an alias, as a refactoring would: the engine
+    carries the alias to every step under it (their names start with the component's), so nothing is
+    created, replaced or deleted and no host is contacted."""
+    assert lab.engine is not None
+    variant = lab.engine.home / "renamed"
+    variant.mkdir(exist_ok=True)
+    program = (REPO / "__main__.py").read_text()
+    old = 'SshHost(node.name, {"node": node, "private_key": private_key, "routing": stack.routing})'
+    new = (
+        'SshHost(f"{node.name}-host", {"node": node, "private_key": private_key, "routing": stack.routing}, '
+        "pulumi.ResourceOptions(aliases=[pulumi.Alias(name=node.name)]))"
+    )
+    assert old in program, "__main__.py no longer builds SshHost as this test renames it"
+    (variant / "__main__.py").write_text(program.replace(old, new))
+    before = {n.name: ssh_logins(n) for n in lab.state.nodes}
+    lab.engine.use_program(variant)
+    try:
+        result = lab.up(stack_config("hosts"))
+    finally:
+        lab.engine.use_program(REPO)
+    OUTPUTS.append(result.output)
+    assert result.ran() == [], result.ran()
+    assert {s.name for s in result.steps if s.type == "ha-udp-lb:index:SshHost"} == {"lb1-host", "lb2-host", "lb3-host"}
+    assert {n.name: ssh_logins(n) for n in lab.state.nodes} == before, "a host was contacted"
+    back = lab.up(stack_config("hosts"))  # and back, the alias gone: renamed again, still no teardown
+    OUTPUTS.append(back.output)
+    assert wait_settled(lab.state) == {"198.18.0.100": ["lb1"], "198.18.0.101": ["lb2"]}
+    assert all(units(n) == {unit: "active enabled" for unit in UNITS} for n in lab.state.nodes), back.ran()
 
 
 def staging_replaced(lab: HostsLab) -> None:
@@ -257,18 +291,6 @@ def units(node: NodeState) -> dict[str, str]:
 
 GONE = {unit: "inactive disabled" if unit in ("keepalived", "nginx") else "inactive absent" for unit in UNITS}
 """After a node's teardown: the distribution's daemons stopped and disabled, our units gone."""
-
-
-def ours_on(node: NodeState) -> list[str]:
-    """Everything of ours on the host: files, VIPs, the nftables table, our units' drop-ins."""
-    vips = ["198.18.0.100", "198.18.0.101"]
-    script = (
-        "find / -xdev \\( -name '*ha-udp-lb*' -o -name '*ha_udp_lb*' \\) -not -path '/proc/*' 2>/dev/null; "
-        f"ip -o addr | grep -E ' ({'|'.join(vips)})/' ; "
-        f"nft list tables 2>/dev/null | grep {PATHS.kernel_table}; "
-        "dpkg --verify nginx-common keepalived 2>/dev/null"
-    )
-    return node_sh(node, script).stdout.split("\n")[:-1]
 
 
 def trial(state: LabState, scenario: Scenario) -> TrialReport:
