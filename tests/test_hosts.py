@@ -186,6 +186,7 @@ def renamed(lab: HostsLab) -> None:
     assert {n.name: ssh_logins(n) for n in lab.state.nodes} == before, "a host was contacted"
     back = lab.up(stack_config("hosts"))  # and back, the alias gone: renamed again, still no teardown
     OUTPUTS.append(back.output)
+    print(f"renamed back without the alias: {len(back.ran())} steps, {sum('staging' in s for s in back.ran())} staging")
     assert wait_settled(lab.state) == {"198.18.0.100": ["lb1"], "198.18.0.101": ["lb2"]}
     assert all(units(n) == {unit: "active enabled" for unit in UNITS} for n in lab.state.nodes), back.ran()
 
