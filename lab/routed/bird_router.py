@@ -15,6 +15,8 @@ PID_FILE = "/run/bird/bird.pid"
 # busy loops of a saturated run and below nothing else of BIRD's (as the FRR router's bfdd).
 START = f"""mkdir -p /run/bird
 bird -c /etc/bird/bird.conf -s {SOCKET} -P {PID_FILE}
+# The daemon writes its pid file after the command returns: read before, no thread was ever made real-time.
+for _ in $(seq 50); do [ -s {PID_FILE} ] && break; sleep 0.1; done
 pid=$(cat {PID_FILE})
 for _ in $(seq 50); do [ "$(ls /proc/$pid/task | wc -l)" -gt 1 ] && break; sleep 0.1; done
 for task in /proc/$pid/task/*; do [ "${{task##*/}}" = "$pid" ] || chrt -r -p 50 "${{task##*/}}"; done
