@@ -90,13 +90,18 @@ class Workspace:
 
     def use_program(self, program: Path) -> None:
         """Run the program in `program` (this checkout's by default; a variant of it, say) from now on."""
+        self.program = program
         project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
         project["main"] = str(program)
         project["runtime"]["options"]["virtualenv"] = str(REPO / "venv")
         (self.project / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
 
     def env(self) -> dict[str, str]:
+        # A program outside the checkout imports it through the venv's editable install, which mypy (the
+        # language host's typechecker) does not follow: it is told where the checkout is.
+        outside = {} if self.program == REPO else {"MYPYPATH": str(REPO)}
         return {
+            **outside,
             **os.environ,
             "PATH": f"{TOOLCHAIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             "PULUMI_HOME": str(self.home / "pulumi-home"),
