@@ -18,21 +18,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lab.host.control import node_sh
+from lab.host.control import ssh_drops, ssh_logins
 from lab.host.site import down, wait_settled
-from lab.host.state import NodeState
 from lab.hosts import site
 from lab.hosts.site import HostsLab
-
-
-def journal_count(node: NodeState, pattern: str) -> int:
-    return int(node_sh(node, f"journalctl -q -o cat | grep -c '{pattern}'").stdout.strip() or 0)
 
 
 def connections(lab: HostsLab) -> dict[str, tuple[int, int]]:
     """Per host: SSH logins accepted and connections dropped past MaxStartups, since it booted."""
     return {
-        n.name: (journal_count(n, "^Accepted publickey for "), journal_count(n, "past MaxStartups"))
+        n.name: (ssh_logins(n), ssh_drops(n))
         for n in lab.state.nodes
     }
 

@@ -1,5 +1,5 @@
 """What the hosts tests look at on the lab's booted hosts, beside the drills' own checks: who holds
-each VIP over time, who answers ARP for them, what sshd's journal says."""
+each VIP over time, who answers ARP for them, what of ours is left on a host."""
 
 from __future__ import annotations
 
@@ -35,19 +35,6 @@ def watching_holders(state: LabState) -> Iterator[HolderWatch]:
     finally:
         done.set()
         looking.join()
-
-def ssh_logins(node: NodeState) -> int:
-    """Connections the host's sshd has accepted since it booted (Debian 13's logs as sshd-session)."""
-    return _journal_count(node, "^Accepted publickey for ")
-
-
-def ssh_drops(node: NodeState) -> int:
-    """Connections sshd refused before authentication (MaxStartups) since it booted."""
-    return _journal_count(node, "past MaxStartups")
-
-
-def _journal_count(node: NodeState, pattern: str) -> int:
-    return int(node_sh(node, f"journalctl -q -o cat | grep -c '{pattern}'").stdout.strip() or 0)
 
 def watch_holders(state: LabState, leaving: str, seconds: float) -> None:
     """Every VIP held, never by `leaving`; two holders only for a handover (the new preferred node

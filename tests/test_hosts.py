@@ -16,7 +16,7 @@ from core.project import REPO
 from lab.drill.report import TrialReport
 from lab.drill.scenario import Context, Scenario
 from lab.drill.trial import Settings, run_trial
-from lab.host.control import holders, keepalived_scheduling, node_sh, unit_states
+from lab.host.control import holders, keepalived_scheduling, node_sh, ssh_drops, ssh_logins, unit_states
 from lab.host.site import down, wait_settled
 from lab.host.state import LAB_DIR, LabState, NodeState, lab_config
 from lab.hosts import site
@@ -28,8 +28,6 @@ from tests.hosts_checks import (
     mac_of,
     ours_on,
     probe_answers,
-    ssh_drops,
-    ssh_logins,
     watch_holders,
     watching_holders,
 )

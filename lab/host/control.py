@@ -216,3 +216,18 @@ def _spawn(netns: str, argv: list[str], log: Path) -> None:
             cwd=REPO,
             start_new_session=True,  # outlives the command that started the lab, until `lab down`
         )
+
+
+def ssh_logins(node: NodeState) -> int:
+    """Connections the host's sshd has accepted since it booted (Debian 13's logs as sshd-session)."""
+    return journal_count(node, "^Accepted publickey for ")
+
+
+def ssh_drops(node: NodeState) -> int:
+    """Connections sshd refused before authentication (MaxStartups) since it booted."""
+    return journal_count(node, "past MaxStartups")
+
+
+def journal_count(node: NodeState, pattern: str) -> int:
+    """Lines of a booted host's journal matching `pattern` (a grep pattern), since it booted."""
+    return int(node_sh(node, f"journalctl -q -o cat | grep -c '{pattern}'").stdout.strip() or 0)
