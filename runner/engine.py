@@ -1,7 +1,8 @@
 """The real Pulumi engine driving this program: the CLI in a workspace of its own (its own PULUMI_HOME,
 a local file backend, a passphrase secrets provider), run exactly as a user types it — `pulumi stack
-init`, `pulumi config set --secret`, `pulumi preview`, `pulumi up`, `pulumi destroy` — and what it did
-read back from its event log. No network: plugins come from PATH (`toolchain/bin`, put first here).
+init`, `pulumi config set --secret`, `pulumi preview`, `pulumi up`, `pulumi destroy` — and the steps it
+took read back from its JSON output. No network: the CLI and the language host come from `toolchain/bin`
+(first on PATH), the command provider is installed from there with `pulumi plugin install --file`.
 
 The workspace is a copy of the project file pointing at this checkout's program and venv, with its own
 `stacks/`: the engine writes a stack's encryption salt and encrypted secrets there, never into the
@@ -43,7 +44,7 @@ class EngineFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class Step:
-    """One step the engine took, from its event log."""
+    """One step the engine took, from its JSON output."""
 
     op: str
     urn: str
@@ -66,9 +67,6 @@ class Result:
         """`op name` of every step that called a provider, in the order the engine started them (the
         program's own components call none)."""
         return [f"{s.op} {s.name}" for s in self.steps if s.op in RAN and not s.type.startswith(f"{PROJECT}:")]
-
-    def count(self, op: str) -> int:
-        return sum(1 for s in self.steps if s.op == op)
 
 
 class Workspace:
