@@ -1,7 +1,7 @@
-"""What dropping a node from the stack costs when it is done in one `pulumi up` (the README says: tear it
-down first), against the two steps the README gives. On booted hosts over SSH: three nodes deployed, lb2
-(master of the second VIP) dropped, every VIP's holders sampled every 10 ms throughout; per trial the
-time any VIP had two holders. Root, no lab up.
+"""What dropping a node from the stack costs when it is done in one `pulumi up` (the program tears it
+down first, components/departures.py), against a targeted destroy first. On booted hosts over SSH: three
+nodes deployed, lb2 (master of the second VIP) dropped, every VIP's holders sampled every 10 ms
+throughout; per trial the time any VIP had two holders. Root, no lab up.
 
     venv/bin/python bench/node_drop.py [--suite bookworm] [--trials 5] > bench/summaries/node-drop.json"""
 
