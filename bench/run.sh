@@ -33,5 +33,5 @@ for suite in bookworm trixie; do $PY bench/bgp.py hosts 20 $suite; done
 # The real Pulumi engine on the hosts stack (booted Debian 12): the time of a first, a no-op `up` and a
 # destroy, SSH connections per host at two parallelisms; a node dropped in one `up` against the two steps.
 $PY bench/engine_up.py --trials 3 > bench/summaries/engine-up.json
-$PY bench/node_drop.py --trials 5 > bench/summaries/node-drop.json
+$PY bench/node_drop.py --trials 3 > bench/summaries/node-drop.json
 $PY bench/summarize.py > bench/summaries/summary.md
