@@ -126,7 +126,8 @@ class Workspace:
         )
         output = done.stdout + done.stderr
         if check and done.returncode != 0:
-            raise EngineFailed(f"pulumi {' '.join(args)}: exit {done.returncode}\n{output[-6000:]}", output)
+            said = "\n".join(_errors(output)) or output[-6000:]
+            raise EngineFailed(f"pulumi {' '.join(args)}: exit {done.returncode}\n{said}", output)
         return done.returncode, output
 
     def init(self, stack: str, config: Mapping[str, Any], secret: Mapping[str, str] = {}) -> None:
@@ -171,21 +172,38 @@ class Workspace:
         return Result(list(_steps(output)), output, failed=code != 0)
 
 
-def _steps(output: str) -> Iterable[Step]:
-    """`preview --json` prints one document with its steps; `up`/`destroy --json` a stream of events."""
+def _errors(output: str) -> Iterable[str]:
+    """The engine's error diagnostics in `--json` output (a failed step's own error among them): what a
+    program's traceback after it, cut short by the engine, would push out of the message's tail."""
+    for event in _json_events(output):
+        for diagnostic in [event.get("diagnosticEvent") or {}, *event.get("diagnostics", [])]:
+            if diagnostic.get("severity") == "error":
+                yield str(diagnostic.get("message", "")).strip()
+
+
+def _json_events(output: str) -> Iterable[dict[str, Any]]:
+    """`preview --json`'s one document, or `up`/`destroy --json`'s stream of events, line by line."""
     try:
         document = json.loads(output)
     except json.JSONDecodeError:
         document = None
     if isinstance(document, dict):
-        for step in document.get("steps", []):
-            state = step.get("newState") or step.get("oldState") or {}
-            yield Step(step["op"], step["urn"], state.get("type", ""))
+        yield document
         return
     for line in output.splitlines():
-        if not line.startswith("{"):
-            continue
-        pre = json.loads(line).get("resourcePreEvent")
+        if line.startswith("{"):
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue
+
+
+def _steps(output: str) -> Iterable[Step]:
+    for event in _json_events(output):
+        for step in event.get("steps", []):
+            state = step.get("newState") or step.get("oldState") or {}
+            yield Step(step["op"], step["urn"], state.get("type", ""))
+        pre = event.get("resourcePreEvent")
         if pre is not None:
             metadata = pre["metadata"]
             yield Step(metadata["op"], metadata["urn"], metadata["type"])
