@@ -9,21 +9,21 @@ here, before any resource is registered.
 
 import pulumi
 
-from components.agent_sources import agent_sources
-from components.bgp_speakers import BgpSpeakers
-from components.collector_health import CollectorHealth
-from components.departures import leaving_nodes
-from components.docker_host import DockerHost
-from components.docker_site import DockerSite
-from components.kernel_plane import KernelPlane
-from components.lb_node import LbNode
-from components.nginx_udp_pool import NginxUdpPool
-from components.ssh_host import SshHost
-from components.stack_config import load_stack
-from components.transport import Stager, Transport
-from components.vrrp_group import VrrpGroup
-from core.compose import compose
-from core.departures import SSH_HOSTS_EXPORT, ssh_hosts
+from ha_udp_lb.components.agent_sources import agent_sources
+from ha_udp_lb.components.bgp_speakers import BgpSpeakers
+from ha_udp_lb.components.collector_health import CollectorHealth
+from ha_udp_lb.components.departures import leaving_nodes
+from ha_udp_lb.components.docker_host import DockerHost
+from ha_udp_lb.components.docker_site import DockerSite
+from ha_udp_lb.components.kernel_plane import KernelPlane
+from ha_udp_lb.components.lb_node import LbNode
+from ha_udp_lb.components.nginx_udp_pool import NginxUdpPool
+from ha_udp_lb.components.ssh_host import SshHost
+from ha_udp_lb.components.stack_config import load_stack
+from ha_udp_lb.components.transport import Stager, Transport
+from ha_udp_lb.components.vrrp_group import VrrpGroup
+from ha_udp_lb.core.compose import compose
+from ha_udp_lb.core.departures import SSH_HOSTS_EXPORT, ssh_hosts
 
 stack, private_key = load_stack()
 project = pulumi.get_project()
@@ -55,7 +55,7 @@ stagers: list[Stager] = [routing, *pools.values(), kernel, health]
 
 # One node at a time (stack.rollout_order: with VRRP the backups before the master): a node whose
 # apply fails stops the rollout with the nodes after it untouched. Nodes the stack dropped are torn
-# down before the first of them changes (components/departures.py).
+# down before the first of them changes (ha_udp_lb/components/departures.py).
 nodes: dict[str, LbNode] = {}
 rollout: list[pulumi.Resource] = []
 if stack.target == "ssh":

@@ -29,17 +29,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from busy_loops import busy_loops
 from flight_recorder import flight_recorder
 
-from core.paths import PATHS
-from lab.drill.run import DRILLS_DIR
-from lab.host.control import node_sh
-from lab.host.site import down
-from lab.host.state import RouterState
-from lab.routed import frr_router
-from lab.routed.fib_watch import FibWatch
-from lab.routed.host_scenarios import HOST_DRILLS, two_nodes
-from lab.routed.run import drill_line, run
-from lab.routed.scenarios import ROUTED_SCENARIOS
-from lab.routed.site import up, up_on_hosts, wait_announced
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.lab.drill.run import DRILLS_DIR
+from ha_udp_lb.lab.host.control import node_sh
+from ha_udp_lb.lab.host.site import down
+from ha_udp_lb.lab.host.state import RouterState
+from ha_udp_lb.lab.routed import frr_router
+from ha_udp_lb.lab.routed.fib_watch import FibWatch
+from ha_udp_lb.lab.routed.host_scenarios import HOST_DRILLS, two_nodes
+from ha_udp_lb.lab.routed.run import drill_line, run
+from ha_udp_lb.lab.routed.scenarios import ROUTED_SCENARIOS
+from ha_udp_lb.lab.routed.site import up, up_on_hosts, wait_announced
 
 SUMMARIES = Path(__file__).resolve().parent / "summaries" / "bgp"
 BENCH_RAW = Path(__file__).resolve().parent / "raw"

@@ -18,10 +18,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lab.host.control import ssh_drops, ssh_logins
-from lab.host.site import down, wait_settled
-from lab.hosts import site
-from lab.hosts.site import HostsLab
+from ha_udp_lb.lab.host.control import ssh_drops, ssh_logins
+from ha_udp_lb.lab.host.site import down, wait_settled
+from ha_udp_lb.lab.hosts import site
+from ha_udp_lb.lab.hosts.site import HostsLab
 
 
 def connections(lab: HostsLab) -> dict[str, tuple[int, int]]:

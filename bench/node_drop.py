@@ -1,5 +1,5 @@
 """What dropping a node from the stack costs when it is done in one `pulumi up` (the program tears it
-down first, components/departures.py), against a targeted destroy first. On booted hosts over SSH: three
+down first, ha_udp_lb/components/departures.py), against a targeted destroy first. On booted hosts over SSH: three
 nodes deployed, lb2 (master of the second VIP) dropped, every VIP's holders sampled every 10 ms
 throughout; per trial the time any VIP had two holders. Root, no lab up.
 
@@ -18,12 +18,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lab.host.control import holders
-from lab.host.site import down, wait_settled
-from lab.host.state import LabState
-from lab.hosts import site
-from lab.hosts.site import HostsLab, without_node
-from runner.stackfile import stack_config
+from ha_udp_lb.lab.host.control import holders
+from ha_udp_lb.lab.host.site import down, wait_settled
+from ha_udp_lb.lab.host.state import LabState
+from ha_udp_lb.lab.hosts import site
+from ha_udp_lb.lab.hosts.site import HostsLab, without_node
+from ha_udp_lb.runner.stackfile import stack_config
 
 LEAVING = "lb2"
 

@@ -10,9 +10,9 @@ import re
 import sys
 import time
 
-from lab.host.control import node_sh
-from lab.host.site import down, up
-from lab.host.state import NodeState
+from ha_udp_lb.lab.host.control import node_sh
+from ha_udp_lb.lab.host.site import down, up
+from ha_udp_lb.lab.host.state import NodeState
 
 COUNTER = re.compile(r'ha_udp_lb_probes_sent_total\{host="([^"]+)",kind="(\w+)"\} (\d+)')
 

@@ -1,6 +1,6 @@
 """keepalived reloaded on every node, again and again, nothing else happening: how often does a look at
 the VIPs find one held by no node or by two? (0 is the only right answer; with `vrrp_rt_priority` in
-templates/keepalived.conf.j2, keepalived 2.2.7's VRRP child was killed on every reload: BENCHMARKS.md.)
+ha_udp_lb/templates/keepalived.conf.j2, keepalived 2.2.7's VRRP child was killed on every reload: BENCHMARKS.md.)
 
 Usage (root, no lab up): venv/bin/python bench/reload_churn.py [RELOADS] [STACK]"""
 
@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.paths import PATHS
-from lab.host.control import holders, node_sh
-from lab.host.site import down, up
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.lab.host.control import holders, node_sh
+from ha_udp_lb.lab.host.site import down, up
 
 WATCH_S = 1.5
 LOOK_EVERY_S = 0.05

@@ -14,8 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from busy_loops import busy_loops
 
-from lab.host.control import holders
-from lab.host.site import down, up
+from ha_udp_lb.lab.host.control import holders
+from ha_udp_lb.lab.host.site import down, up
 
 POLL_S = 0.1
 

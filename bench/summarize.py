@@ -16,7 +16,7 @@ sys.path.insert(0, str(BENCH.parent))
 from summarize_bgp import bgp_table  # noqa: E402
 from summary_files import HOST_RUNS, SUMMARIES, summaries_of, triple  # noqa: E402
 
-from lab.drill.report import DrillReport, TrialReport  # noqa: E402
+from ha_udp_lb.lab.drill.report import DrillReport, TrialReport  # noqa: E402
 
 RAW = BENCH / "raw"
 RUNS = {

@@ -15,11 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-from core.project import REPO
-from lab.host.control import stop_backend
-from lab.host.netns import netns_run
-from lab.host.site import down, up
-from lab.host.state import LabState
+from ha_udp_lb.core.project import REPO
+from ha_udp_lb.lab.host.control import stop_backend
+from ha_udp_lb.lab.host.netns import netns_run
+from ha_udp_lb.lab.host.site import down, up
+from ha_udp_lb.lab.host.state import LabState
 
 LADDER = [50_000, 100_000, 150_000, 200_000, 300_000, 400_000, 600_000, 800_000, 1_000_000, 1_200_000, 1_600_000]
 DELIVERED = 0.999

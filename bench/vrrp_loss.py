@@ -27,15 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from busy_loops import busy_loops
 
-from core.paths import PATHS
-from core.project import REPO
-from lab.drill.run import run
-from lab.drill.scenario import ScenarioError
-from lab.drill.scenarios import SCENARIOS, roll_out
-from lab.drill.trial import Settings, start_exporters
-from lab.host.control import node_sh, set_vrrp_loss
-from lab.host.site import down, up, wait_settled
-from lab.host.state import LAB_DIR, LabState, NodeState, lab_config
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.core.project import REPO
+from ha_udp_lb.lab.drill.run import run
+from ha_udp_lb.lab.drill.scenario import ScenarioError
+from ha_udp_lb.lab.drill.scenarios import SCENARIOS, roll_out
+from ha_udp_lb.lab.drill.trial import Settings, start_exporters
+from ha_udp_lb.lab.host.control import node_sh, set_vrrp_loss
+from ha_udp_lb.lab.host.site import down, up, wait_settled
+from ha_udp_lb.lab.host.state import LAB_DIR, LabState, NodeState, lab_config
 
 STACK = "dev"
 RATE = 100.0

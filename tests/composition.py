@@ -3,10 +3,10 @@ sources as the program reads them."""
 
 from __future__ import annotations
 
-from components.agent_sources import agent_sources
-from core.compose import compose_node
-from core.model import Node, Stack
-from core.templating import NodeFile
+from ha_udp_lb.components.agent_sources import agent_sources
+from ha_udp_lb.core.compose import compose_node
+from ha_udp_lb.core.model import Node, Stack
+from ha_udp_lb.core.templating import NodeFile
 
 AGENT = agent_sources()
 

@@ -9,12 +9,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from core import complaints
-from core.model import Node, Stack
-from core.paths import PATHS
-from lab.host import netns
-from lab.host.sandbox import run_in_node
-from runner.synth import write_tree
+from ha_udp_lb.core import complaints
+from ha_udp_lb.core.model import Node, Stack
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.lab.host import netns
+from ha_udp_lb.lab.host.sandbox import run_in_node
+from ha_udp_lb.runner.synth import write_tree
 from tests.composition import node_files
 
 COMPLAINT = re.compile(complaints.COMPLAINT)

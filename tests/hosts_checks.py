@@ -11,11 +11,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from core.config import parse_stack
-from core.paths import PATHS
-from lab.host.control import HolderWatch, node_sh
-from lab.host.netns import netns_run
-from lab.host.state import LAB_DIR, LabState, NodeState, lab_config
+from ha_udp_lb.core.config import parse_stack
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.lab.host.control import HolderWatch, node_sh
+from ha_udp_lb.lab.host.netns import netns_run
+from ha_udp_lb.lab.host.state import LAB_DIR, LabState, NodeState, lab_config
 
 
 @contextmanager
@@ -36,6 +36,7 @@ def watching_holders(state: LabState) -> Iterator[HolderWatch]:
         done.set()
         looking.join()
 
+
 def watch_holders(state: LabState, leaving: str, seconds: float) -> None:
     """Every VIP held, never by `leaving`; two holders only for a handover (the new preferred node
     takes its VIP back after the deploy's preempt delay), never a split brain."""
@@ -47,10 +48,20 @@ def watch_holders(state: LabState, leaving: str, seconds: float) -> None:
         assert watch.longest_s <= advert_s, f"a split brain for {watch.longest_s:.3f} s: {held}"
         time.sleep(0.02)
 
+
 def arp_probe(state: LabState, seconds: float) -> subprocess.Popen[str]:
     exporter = state.exporters[0]
     out = LAB_DIR / "arp.json"
-    argv = [sys.executable, "-m", "lab.agents.arp_probe", "eth0", exporter.address, str(seconds), "20", str(out)]
+    argv = [
+        sys.executable,
+        "-m",
+        "ha_udp_lb.lab.agents.arp_probe",
+        "eth0",
+        exporter.address,
+        str(seconds),
+        "20",
+        str(out),
+    ]
     return subprocess.Popen(["ip", "netns", "exec", exporter.netns, *argv, *(v.address for v in state.vips)], text=True)
 
 

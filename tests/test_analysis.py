@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lab.agents.wire import Probe, Received, Sent, decode_probe, encode_probe
-from lab.drill.analysis import Delivery, analyse, lost_since, lost_whole, per_bucket
+from ha_udp_lb.lab.agents.wire import Probe, Received, Sent, decode_probe, encode_probe
+from ha_udp_lb.lab.drill.analysis import Delivery, analyse, lost_since, lost_whole, per_bucket
 
 RATE = 100.0  # one probe per 10 ms
 POOLS = ["netflow", "syslog"]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from node_agent import commands, kernel, sessions
-from node_agent.announce import SETTLE_NS, Announcer
+from ha_udp_lb.node_agent import commands, kernel, sessions
+from ha_udp_lb.node_agent.announce import SETTLE_NS, Announcer
 
 MS = 1_000_000
 

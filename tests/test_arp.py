@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lab.drill.arp import Dead, arp_verdict
+from ha_udp_lb.lab.drill.arp import Dead, arp_verdict
 
 OWNERS = {"aa": "lb1", "bb": "lb2"}
 HANDOVER_MS = 30.0

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from lab.agents.flow_exporter import RECORDS_PER_PACKET, records
-from lab.host.collectors import complaints, received_lines
-from lab.host.control import set_link
-from lab.host.site import down, up, wait_settled
-from lab.host.state import LabState, Overrides
+from ha_udp_lb.lab.agents.flow_exporter import RECORDS_PER_PACKET, records
+from ha_udp_lb.lab.host.collectors import complaints, received_lines
+from ha_udp_lb.lab.host.control import set_link
+from ha_udp_lb.lab.host.site import down, up, wait_settled
+from ha_udp_lb.lab.host.state import LabState, Overrides
 
 pytestmark = pytest.mark.lab
 
@@ -65,7 +65,15 @@ def _senders(state: LabState, work: Path) -> list[subprocess.Popen[bytes]]:
             # A sender that fails to send fails the test as itself, not as a loss in the balancer.
             loop = f"for i in $(seq 1 {MESSAGES}); do {command} || exit 1; sleep {gap:.3f}; done"
             processes.append(subprocess.Popen(["ip", "netns", "exec", e.netns, "sh", "-c", loop]))
-        flows = ["lab.agents.flow_exporter", e.address, f"{vip}:2055", "9", str(e.index), str(FLOW_PACKETS), "50"]
+        flows = [
+            "ha_udp_lb.lab.agents.flow_exporter",
+            e.address,
+            f"{vip}:2055",
+            "9",
+            str(e.index),
+            str(FLOW_PACKETS),
+            "50",
+        ]
         processes.append(subprocess.Popen(["ip", "netns", "exec", e.netns, sys.executable, "-m", *flows, str(RATE)]))
     return processes
 

@@ -10,12 +10,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.addresses import host_port
-from core.config import parse_stack
-from core.errors import ConfigError
-from core.model import Stack
-from core.paths import PATHS
-from runner.stackfile import stack_config
+from ha_udp_lb.core.addresses import host_port
+from ha_udp_lb.core.config import parse_stack
+from ha_udp_lb.core.errors import ConfigError
+from ha_udp_lb.core.model import Stack
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.runner.stackfile import stack_config
 from tests.composition import node_files
 
 STACKS = {name: stack_config(name) for name in ("dev", "prod")}

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from core.complaints import COMPLAINT
-from core.config import parse_stack
-from core.paths import PATHS
-from runner.stackfile import stack_config
+from ha_udp_lb.core.complaints import COMPLAINT
+from ha_udp_lb.core.config import parse_stack
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.runner.stackfile import stack_config
 from tests.base_config import config
 from tests.daemon_judge import judge_node, on_node
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from core.config import parse_stack
-from core.departures import departing, ssh_hosts
-from runner.stackfile import stack_config
+from ha_udp_lb.core.config import parse_stack
+from ha_udp_lb.core.departures import departing, ssh_hosts
+from ha_udp_lb.runner.stackfile import stack_config
 
 STACK = parse_stack(stack_config("hosts"))
 

@@ -1,5 +1,5 @@
-"""The dev stack on a real Docker engine: the image built from docker/Dockerfile, the containers the
-program declares created one-to-one (runner/docker_calls.py), every docker scenario once with ARP
+"""The dev stack on a real Docker engine: the image built from ha_udp_lb/image/Dockerfile, the containers the
+program declares created one-to-one (ha_udp_lb/runner/docker_calls.py), every docker scenario once with ARP
 watched, and the ARP fix shown to matter. `sh bench/docker.sh` runs the 20-trial figures."""
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from lab.docker import site
-from lab.docker.arp_watch import answers_for
-from lab.docker.engine import engine, kernel_default_namespaces
-from lab.docker.scenarios import DOCKER_SCENARIOS
-from lab.drill.run import run
-from lab.drill.trial import Settings
-from lab.host.netns import netns_run
-from lab.host.site import LabError
-from lab.host.state import LabState
+from ha_udp_lb.lab.docker import site
+from ha_udp_lb.lab.docker.arp_watch import answers_for
+from ha_udp_lb.lab.docker.engine import engine, kernel_default_namespaces
+from ha_udp_lb.lab.docker.scenarios import DOCKER_SCENARIOS
+from ha_udp_lb.lab.drill.run import run
+from ha_udp_lb.lab.drill.trial import Settings
+from ha_udp_lb.lab.host.netns import netns_run
+from ha_udp_lb.lab.host.site import LabError
+from ha_udp_lb.lab.host.state import LabState
 from tests.base_config import NGINX_SOURCE_NONE
 
 pytestmark = pytest.mark.docker

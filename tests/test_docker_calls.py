@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.paths import PATHS
-from runner.docker_calls import CHECK_LABEL, UntranslatedInput, plan
-from runner.recorder import Recording, record
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.runner.docker_calls import CHECK_LABEL, UntranslatedInput, plan
+from ha_udp_lb.runner.recorder import Recording, record
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_network_and_build_are_the_programs(dev: Recording) -> None:
     assert _flags(network, "--subnet") == ["198.18.0.0/24"] and _flags(network, "--gateway") == ["198.18.0.1"]
     (build,) = calls.builds
     assert build[build.index("-t") + 1] == "ha-udp-lb-lb:local"
-    assert build[build.index("-f") + 1].endswith("docker/Dockerfile")
+    assert build[build.index("-f") + 1].endswith("ha_udp_lb/image/Dockerfile")
 
 
 def test_registry_images_and_their_containers_are_left_out_by_name(dev: Recording) -> None:
@@ -73,7 +73,7 @@ def test_an_input_without_a_translation_is_an_error(dev: Recording) -> None:
     node = next(r for r in dev.registrations if r.name == "lb1-container")
     node.inputs["privileged"] = True
     try:
-        with pytest.raises(UntranslatedInput, match=r"lb1-container.*\['privileged'\].*runner/docker_calls\.py"):
+        with pytest.raises(UntranslatedInput, match=r"lb1-container.*\['privileged'\].*ha_udp_lb/runner/docker_calls\.py"):
             plan(dev, "dev")
     finally:
         del node.inputs["privileged"]

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from lab.docker.engine import running
-from lab.host import netns
-from runner.docker_calls import CHECK_LABEL
+from ha_udp_lb.lab.docker.engine import running
+from ha_udp_lb.lab.host import netns
+from ha_udp_lb.runner.docker_calls import CHECK_LABEL
 
 pytestmark = pytest.mark.docker
 
@@ -32,7 +32,7 @@ def _labelled(kind: str) -> list[str]:
 def test_interrupting_a_check_removes_all_it_made() -> None:
     engines_before, bridge_before = _dockerd(), Path("/sys/class/net/docker0").exists()
     check = subprocess.Popen(
-        [sys.executable, "-m", "lab", "docker", "check", "--scenario", "policy-restart", "--trials", "3"],
+        [sys.executable, "-m", "ha_udp_lb.lab", "docker", "check", "--scenario", "policy-restart", "--trials", "3"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

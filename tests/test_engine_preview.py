@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.project import REPO
-from runner.engine import STACK_REFERENCE, TOOLCHAIN, EngineFailed, Result, Workspace
-from runner.stackfile import stack_config
+from ha_udp_lb.core.project import REPO
+from ha_udp_lb.runner.engine import STACK_REFERENCE, TOOLCHAIN, EngineFailed, Result, Workspace
+from ha_udp_lb.runner.stackfile import stack_config
 
 pytestmark = pytest.mark.engine
 
@@ -47,7 +47,7 @@ def previews(workspace: Workspace) -> dict[str, Result]:
 @pytest.mark.parametrize("stack", sorted(SECRETS))
 def test_the_engine_previews_every_ssh_stack(previews: dict[str, Result], stack: str) -> None:
     preview = previews[stack]
-    # The one read: the stack's own last outputs (components/departures.py).
+    # The one read: the stack's own last outputs (ha_udp_lb/components/departures.py).
     assert {(s.op, s.type) for s in preview.steps if s.op != "create"} == {("read", STACK_REFERENCE)}
     assert {"command:remote:Command", "command:remote:CopyToRemote"} <= {s.type for s in preview.steps}
     for value in SECRETS[stack].values():

@@ -10,19 +10,19 @@ from typing import Any
 
 import pytest
 
-from core.config import parse_stack
-from core.paths import PATHS
-from core.project import REPO
-from lab.drill.report import TrialReport
-from lab.drill.scenario import Context, Scenario
-from lab.drill.trial import Settings, run_trial
-from lab.host.control import holders, keepalived_scheduling, node_sh, ssh_drops, ssh_logins, unit_states
-from lab.host.site import down, wait_settled
-from lab.host.state import LAB_DIR, LabState, NodeState, lab_config
-from lab.hosts import site
-from lab.hosts.site import HostsLab, without_node
-from runner.engine import RAN, STACK_REFERENCE, Result
-from runner.stackfile import stack_config
+from ha_udp_lb.core.config import parse_stack
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.core.project import REPO
+from ha_udp_lb.lab.drill.report import TrialReport
+from ha_udp_lb.lab.drill.scenario import Context, Scenario
+from ha_udp_lb.lab.drill.trial import Settings, run_trial
+from ha_udp_lb.lab.host.control import holders, keepalived_scheduling, node_sh, ssh_drops, ssh_logins, unit_states
+from ha_udp_lb.lab.host.site import down, wait_settled
+from ha_udp_lb.lab.host.state import LAB_DIR, LabState, NodeState, lab_config
+from ha_udp_lb.lab.hosts import site
+from ha_udp_lb.lab.hosts.site import HostsLab, without_node
+from ha_udp_lb.runner.engine import RAN, STACK_REFERENCE, Result
+from ha_udp_lb.runner.stackfile import stack_config
 from tests.hosts_checks import (
     arp_probe,
     mac_of,

@@ -10,19 +10,19 @@ from typing import Any
 
 import pytest
 
-from core.paths import PATHS
-from lab.drill.trial import Settings
-from lab.host.control import node_sh, unit_states
-from lab.host.site import down
-from lab.host.state import LAB_DIR, NodeState
-from lab.hosts.site import HostsLab
-from lab.routed import router
-from lab.routed.host_scenarios import HOST_DRILLS, two_nodes
-from lab.routed.run import trial_line
-from lab.routed.scenarios import RoutedScenario
-from lab.routed.site import up_on_hosts, wait_announced
-from lab.routed.trial import run_trial
-from runner.engine import STACK_REFERENCE
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.lab.drill.trial import Settings
+from ha_udp_lb.lab.host.control import node_sh, unit_states
+from ha_udp_lb.lab.host.site import down
+from ha_udp_lb.lab.host.state import LAB_DIR, NodeState
+from ha_udp_lb.lab.hosts.site import HostsLab
+from ha_udp_lb.lab.routed import router
+from ha_udp_lb.lab.routed.host_scenarios import HOST_DRILLS, two_nodes
+from ha_udp_lb.lab.routed.run import trial_line
+from ha_udp_lb.lab.routed.scenarios import RoutedScenario
+from ha_udp_lb.lab.routed.site import up_on_hosts, wait_announced
+from ha_udp_lb.lab.routed.trial import run_trial
+from ha_udp_lb.runner.engine import STACK_REFERENCE
 
 pytestmark = pytest.mark.hosts
 

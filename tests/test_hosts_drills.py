@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from lab.drill.trial import COLLECTOR_EXPORTERS
-from lab.host.site import down, wait_settled
-from lab.hosts import site
-from lab.hosts.scenarios import HOST_SCENARIOS
+from ha_udp_lb.lab.drill.trial import COLLECTOR_EXPORTERS
+from ha_udp_lb.lab.host.site import down, wait_settled
+from ha_udp_lb.lab.hosts import site
+from ha_udp_lb.lab.hosts.scenarios import HOST_SCENARIOS
 from tests.test_hosts import trial
 
 pytestmark = pytest.mark.hosts

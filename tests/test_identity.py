@@ -13,13 +13,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.paths import PATHS
-from lab.agents.datagrams import payload
-from lab.agents.flow_exporter import RECORDS_PER_PACKET, records
-from lab.drill.netflow import decoded_by_collector
-from lab.host.control import node_sh, received_others, set_link
-from lab.host.site import down, up, wait_settled
-from lab.host.state import ExporterState, LabState, Overrides, PoolState
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.lab.agents.datagrams import payload
+from ha_udp_lb.lab.agents.flow_exporter import RECORDS_PER_PACKET, records
+from ha_udp_lb.lab.drill.netflow import decoded_by_collector
+from ha_udp_lb.lab.host.control import node_sh, received_others, set_link
+from ha_udp_lb.lab.host.site import down, up, wait_settled
+from ha_udp_lb.lab.host.state import ExporterState, LabState, Overrides, PoolState
 from tests.base_config import NGINX_SOURCE_NONE
 
 pytestmark = pytest.mark.lab
@@ -70,7 +70,7 @@ def test_datagrams_of_any_size_arrive_whole_at_one_collector_from_their_exporter
     sizes = [str(size) for size in SIZES for _ in range(4)]
     _wait(
         [
-            _in(e, "lab.agents.datagrams", e.address, f"{pool.vip}:{pool.port}", str(e.index), *sizes)
+            _in(e, "ha_udp_lb.lab.agents.datagrams", e.address, f"{pool.vip}:{pool.port}", str(e.index), *sizes)
             for e in state.exporters
         ]
     )
@@ -106,7 +106,12 @@ def test_an_exporter_sending_from_a_port_the_node_holds_itself_still_arrives(lab
     exporter, target = state.exporters[0], f"{pool.vip}:{pool.port}"
     seeds = {port: 1000 + port for port in wildcard}
     sources = {f"{exporter.address}:{port}": seed for port, seed in seeds.items()}
-    _wait([_in(exporter, "lab.agents.datagrams", source, target, str(seed), "200") for source, seed in sources.items()])
+    _wait(
+        [
+            _in(exporter, "ha_udp_lb.lab.agents.datagrams", source, target, str(seed), "200")
+            for source, seed in sources.items()
+        ]
+    )
     time.sleep(1)
     arrived = {str(r["sha256"]) for backend in state.backends for r in received_others(backend)}
     lost = [p for p, seed in seeds.items() if hashlib.sha256(payload(seed, 0, 200)).hexdigest() not in arrived]
@@ -128,7 +133,10 @@ def test_datagrams_of_any_size_through_a_failover_arrive_whole_or_not_at_all(lab
     sizes = [str(SIZES[i % len(SIZES)]) for i in range(200)]
     seed = {e.address: 100 + e.index for e in state.exporters}  # apart from the test above's datagrams
     target = f"{pool.vip}:{pool.port}"
-    senders = [_in(e, "lab.agents.datagrams", e.address, target, str(seed[e.address]), *sizes) for e in state.exporters]
+    senders = [
+        _in(e, "ha_udp_lb.lab.agents.datagrams", e.address, target, str(seed[e.address]), *sizes)
+        for e in state.exporters
+    ]
     time.sleep(0.5)
     set_link(master, up=False)
     try:
@@ -155,7 +163,7 @@ def test_flow_records_with_colliding_templates_decode_to_what_their_exporter_sen
     senders = [
         _in(
             e,
-            "lab.agents.flow_exporter",
+            "ha_udp_lb.lab.agents.flow_exporter",
             e.address,
             f"{pool.vip}:{pool.port}",
             str(9 if e.index % 2 else 10),

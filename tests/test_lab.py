@@ -1,7 +1,7 @@
 """The dev stack on the real daemons in the lab, every scenario once on each data plane it means
 something for, each plane as it ships: the kernel plane, and nginx with the exporters' own addresses
 (`source: none`, nginx's other way, is judged by tests/test_identity.py and tests/test_netflow.py).
-What each drill must show is in lab/drill/trial.py's checks; a failing one is named in the assertion."""
+What each drill must show is in ha_udp_lb/lab/drill/trial.py's checks; a failing one is named in the assertion."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from lab.drill.report import DrillReport
-from lab.drill.run import run
-from lab.drill.scenarios import SCENARIOS
-from lab.drill.trial import Settings, probed, senders
-from lab.host.control import keepalived_pids, keepalived_scheduling, node_sh
-from lab.host.site import down, up, wait_settled
-from lab.host.state import LabState
-from lab.host.status import report
+from ha_udp_lb.lab.drill.report import DrillReport
+from ha_udp_lb.lab.drill.run import run
+from ha_udp_lb.lab.drill.scenarios import SCENARIOS
+from ha_udp_lb.lab.drill.trial import Settings, probed, senders
+from ha_udp_lb.lab.host.control import keepalived_pids, keepalived_scheduling, node_sh
+from ha_udp_lb.lab.host.site import down, up, wait_settled
+from ha_udp_lb.lab.host.state import LabState
+from ha_udp_lb.lab.host.status import report
 
 pytestmark = pytest.mark.lab
 

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from lab.host import netns
-from lab.host.site import LabError, down, up
-from lab.host.state import LAB_DIR, STATE_FILE
+from ha_udp_lb.lab.host import netns
+from ha_udp_lb.lab.host.site import LabError, down, up
+from ha_udp_lb.lab.host.state import LAB_DIR, STATE_FILE
 
 pytestmark = pytest.mark.lab
 
@@ -45,7 +45,19 @@ def test_a_stack_outside_the_benchmarking_range_is_refused_before_anything_is_bu
 def test_interrupting_a_drill_removes_the_whole_lab(signum: int) -> None:
     down()
     drill = subprocess.Popen(
-        [sys.executable, "-m", "lab", "lab", "drill", "--stack", "dev", "--scenario", "link-cut", "--trials", "5"],
+        [
+            sys.executable,
+            "-m",
+            "ha_udp_lb.lab",
+            "lab",
+            "drill",
+            "--stack",
+            "dev",
+            "--scenario",
+            "link-cut",
+            "--trials",
+            "5",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab.cli import main
+from ha_udp_lb.lab.cli import main
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from lab.drill.netflow import collected, count_flows, make_flow_file, replay, sequence_failures
-from lab.drill.run import run
-from lab.drill.scenarios import SCENARIOS
-from lab.drill.trial import Settings
-from lab.host.site import down, up
-from lab.host.state import LabState, PoolState
+from ha_udp_lb.lab.drill.netflow import collected, count_flows, make_flow_file, replay, sequence_failures
+from ha_udp_lb.lab.drill.run import run
+from ha_udp_lb.lab.drill.scenarios import SCENARIOS
+from ha_udp_lb.lab.drill.trial import Settings
+from ha_udp_lb.lab.host.site import down, up
+from ha_udp_lb.lab.host.state import LabState, PoolState
 from tests.base_config import NGINX_SOURCE_NONE
 
 pytestmark = pytest.mark.lab

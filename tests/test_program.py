@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import parse_stack
-from core.errors import ConfigError
-from core.paths import PATHS
-from core.render import render_teardown
-from runner.recorder import SYNTH_PRIVATE_KEY, Recording, plain_text, record, without_secrets
-from runner.stackfile import stack_config
+from ha_udp_lb.core.config import parse_stack
+from ha_udp_lb.core.errors import ConfigError
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.core.render import render_teardown
+from ha_udp_lb.runner.recorder import SYNTH_PRIVATE_KEY, Recording, plain_text, record, without_secrets
+from ha_udp_lb.runner.stackfile import stack_config
 from tests.base_config import config
 from tests.composition import node_files
 
@@ -184,7 +184,7 @@ def test_bad_config_fails_before_any_resource_registers() -> None:
 
 
 def test_bad_config_registers_nothing() -> None:
-    from runner import recorder
+    from ha_udp_lb.runner import recorder
 
     seen = recorder.Recording()
     original = recorder.Recording

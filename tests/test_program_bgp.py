@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from core.commands import install_command
-from core.compose import BGP, compose
-from core.config import parse_stack
-from core.paths import PATHS
-from runner.recorder import Recording, plain_text, record, without_secrets
-from runner.stackfile import stack_config
+from ha_udp_lb.core.commands import install_command
+from ha_udp_lb.core.compose import BGP, compose
+from ha_udp_lb.core.config import parse_stack
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.runner.recorder import Recording, plain_text, record, without_secrets
+from ha_udp_lb.runner.stackfile import stack_config
 from tests.composition import AGENT
 
 

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from core.config import parse_stack
-from core.model import Node, Stack
-from core.paths import PATHS
-from core.procnet import proc_net_local_address
-from core.project import REPO
-from core.templating import NodeFile
-from runner.stackfile import stack_config
-from runner.synth import write_tree
+from ha_udp_lb.core.config import parse_stack
+from ha_udp_lb.core.model import Node, Stack
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.core.procnet import proc_net_local_address
+from ha_udp_lb.core.project import REPO
+from ha_udp_lb.core.templating import NodeFile
+from ha_udp_lb.runner.stackfile import stack_config
+from ha_udp_lb.runner.synth import write_tree
 from tests.base_config import config
 from tests.composition import node_files
 
@@ -60,21 +60,22 @@ def test_the_shipped_agent_runs_from_its_shipped_files_alone(tmp_path: Path) -> 
     shipped = {path: f for path, f in files.items() if path.startswith(PATHS.agent_dir + "/")}
     write_tree(tmp_path, shipped)
     agent_dir = tmp_path / PATHS.agent_dir.lstrip("/")
-    script = "import runpy, sys; sys.argv = ['node_agent']; runpy.run_module('node_agent', run_name='__main__')"
+    agent = PATHS.agent_module
+    script = f"import runpy, sys; sys.argv = [{agent!r}]; runpy.run_module({agent!r}, run_name='__main__')"
     result = subprocess.run(
         [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(agent_dir)!r}); {script}"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
     )
-    assert result.returncode == 2 and "python3 -m node_agent run CONFIG" in result.stderr, result.stderr
+    assert result.returncode == 2 and "python3 -m ha_udp_lb.node_agent run CONFIG" in result.stderr, result.stderr
 
 
 def test_rendering_is_byte_identical_across_processes_and_hash_seeds() -> None:
     """Set and dict order must not leak into a file: two interpreters with different hash seeds agree."""
     script = (
-        "from core.config import parse_stack; from core.render import files_digest; "
-        "from tests.composition import node_files; from runner.stackfile import stack_config; "
+        "from ha_udp_lb.core.config import parse_stack; from ha_udp_lb.core.render import files_digest; "
+        "from tests.composition import node_files; from ha_udp_lb.runner.stackfile import stack_config; "
         "s = parse_stack(stack_config('dev')); print([files_digest(node_files(s, n)) for n in s.nodes])"
     )
     digests = {

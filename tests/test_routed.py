@@ -1,5 +1,5 @@
 """routing: bgp in the routed lab: the bgp stack's three nodes on two subnets announce the VIP to a
-router running FRR with ECMP; every drill once (what each must show is lab/routed/trial.py's checks,
+router running FRR with ECMP; every drill once (what each must show is ha_udp_lb/lab/routed/trial.py's checks,
 a failing one named in the assertion). The plane-lost drill is the test that a node withdraws when its
 data plane is gone: a node that kept announcing would leave the router sending to it."""
 
@@ -9,15 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.paths import PATHS
-from lab.drill.trial import Settings
-from lab.host.control import node_sh
-from lab.host.site import down
-from lab.host.state import LAB_DIR, LabState
-from lab.routed import router
-from lab.routed.scenarios import ROUTED_SCENARIOS
-from lab.routed.site import exporter_nodes, up
-from lab.routed.trial import run_trial
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.lab.drill.trial import Settings
+from ha_udp_lb.lab.host.control import node_sh
+from ha_udp_lb.lab.host.site import down
+from ha_udp_lb.lab.host.state import LAB_DIR, LabState
+from ha_udp_lb.lab.routed import router
+from ha_udp_lb.lab.routed.scenarios import ROUTED_SCENARIOS
+from ha_udp_lb.lab.routed.site import exporter_nodes, up
+from ha_udp_lb.lab.routed.trial import run_trial
 
 pytestmark = pytest.mark.lab
 

@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from core.config import parse_stack
-from lab.drill.trial import Settings
-from lab.host.control import sh_in
-from lab.host.site import down
-from lab.host.state import LAB_DIR, LabState
-from lab.routed import bird_router, router
-from lab.routed.scenarios import ROUTED_SCENARIOS
-from lab.routed.site import exporter_nodes, up
-from lab.routed.trial import run_trial
-from runner.stackfile import stack_config
+from ha_udp_lb.core.config import parse_stack
+from ha_udp_lb.lab.drill.trial import Settings
+from ha_udp_lb.lab.host.control import sh_in
+from ha_udp_lb.lab.host.site import down
+from ha_udp_lb.lab.host.state import LAB_DIR, LabState
+from ha_udp_lb.lab.routed import bird_router, router
+from ha_udp_lb.lab.routed.scenarios import ROUTED_SCENARIOS
+from ha_udp_lb.lab.routed.site import exporter_nodes, up
+from ha_udp_lb.lab.routed.trial import run_trial
+from ha_udp_lb.runner.stackfile import stack_config
 
 JUDGES = {"frr": ["vtysh", "--dryrun", "-f"], "bird": ["bird", "-p", "-c"]}
 

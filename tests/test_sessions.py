@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # to both and to a second router on 127.0.0.3; then the node's sessions to 127.0.0.2 are reset.
 SCRIPT = """
 import json, socket, subprocess
-from node_agent.sessions import abort_bgp_sessions
+from ha_udp_lb.node_agent.sessions import abort_bgp_sessions
 
 subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 ends = {}

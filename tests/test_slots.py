@@ -11,9 +11,9 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.project import REPO
-from node_agent.kernel import KernelPool, transaction
-from slot_table import _score, base_table, rankings, table, table_size
+from ha_udp_lb.core.project import REPO
+from ha_udp_lb.node_agent.kernel import KernelPool, transaction
+from ha_udp_lb.slot_table import _score, base_table, rankings, table, table_size
 
 BACKENDS = st.lists(
     st.tuples(st.integers(0, 255), st.integers(1, 65535), st.integers(1, 5)),
@@ -73,7 +73,7 @@ def test_after_a_loss_the_survivors_shares_stay_within_one_percent() -> None:
 
 def test_the_table_is_the_same_in_every_process_whatever_the_hash_seed() -> None:
     script = (
-        "from slot_table import base_table, rankings, table, table_size; "
+        "from ha_udp_lb.slot_table import base_table, rankings, table, table_size; "
         "n = ['198.18.0.21:2055', '198.18.0.22:2055', '198.18.0.23:2055']; w = [1, 2, 1]; s = table_size(w); "
         "print(hash(tuple(table(base_table(n, w, s), rankings(n, w, s), {0, 2}))))"
     )

@@ -1,4 +1,4 @@
-"""The node teardown the program ships as its ssh nodes' delete (components/ssh_host.py), run on a lab
+"""The node teardown the program ships as its ssh nodes' delete (ha_udp_lb/components/ssh_host.py), run on a lab
 node as `pulumi destroy` or dropping the node would: it leaves VRRP at once, its peer takes every VIP,
 and nothing of ours is left on it — no daemon, VIP, table, unit or file. While another staging step
 still holds the node, it removes nothing."""
@@ -10,12 +10,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.paths import PATHS
-from core.render import render_teardown
-from lab.host.control import daemons, holders, node_sh
-from lab.host.netns import netns_run
-from lab.host.site import down, up, wait_settled
-from lab.host.state import LabState
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.core.render import render_teardown
+from ha_udp_lb.lab.host.control import daemons, holders, node_sh
+from ha_udp_lb.lab.host.netns import netns_run
+from ha_udp_lb.lab.host.site import down, up, wait_settled
+from ha_udp_lb.lab.host.state import LabState
 
 pytestmark = pytest.mark.lab
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.config import parse_stack
-from core.errors import ConfigError
-from runner.recorder import record
+from ha_udp_lb.core.config import parse_stack
+from ha_udp_lb.core.errors import ConfigError
+from ha_udp_lb.runner.recorder import record
 from tests.base_config import BASE, config
 from tests.validation_case import Case
 from tests.validation_cases import CASES

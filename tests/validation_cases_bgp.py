@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from runner.stackfile import stack_config
+from ha_udp_lb.runner.stackfile import stack_config
 from tests.validation_case import Case
 
 BGP = stack_config("bgp")
