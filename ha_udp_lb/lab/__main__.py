@@ -1,4 +1,5 @@
-"""`python -m ha_udp_lb.lab` is the `ha-udp-lb` command (ha_udp_lb.lab.cli), for a checkout without the console script."""
+"""`python -m ha_udp_lb.lab` is the `ha-udp-lb` command (ha_udp_lb.lab.cli), for a checkout without the
+console script."""
 
 import sys
 

@@ -2,7 +2,8 @@
 send sequenced probes to every target at a fixed rate from START_NS for DURATION seconds, bounded in
 count, and record the send time of each in SENT_DIR/<exporter>.bin.
 
-Usage: python -m ha_udp_lb.lab.agents.exporter TRIAL RATE START_NS DURATION_S SENT_DIR HOST:PORT[,HOST:PORT...] ID=ADDRESS...
+Usage: python -m ha_udp_lb.lab.agents.exporter TRIAL RATE START_NS DURATION_S SENT_DIR
+       HOST:PORT[,HOST:PORT...] ID=ADDRESS...
 """
 
 from __future__ import annotations
