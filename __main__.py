@@ -16,8 +16,8 @@ from ha_udp_lb.components.departures import leaving_nodes
 from ha_udp_lb.components.docker_host import DockerHost
 from ha_udp_lb.components.docker_site import DockerSite
 from ha_udp_lb.components.kernel_plane import KernelPlane
-from ha_udp_lb.components.lb_node import LbNode
 from ha_udp_lb.components.nginx_udp_pool import NginxUdpPool
+from ha_udp_lb.components.rollout import roll_out
 from ha_udp_lb.components.ssh_host import SshHost
 from ha_udp_lb.components.stack_config import load_stack
 from ha_udp_lb.components.transport import Stager, Transport
@@ -53,27 +53,13 @@ kernel = KernelPlane(f"{project}-kernel", {"stack": stack, "files": files, "host
 health = CollectorHealth(f"{project}-health", {"stack": stack, "files": files, "hosts": hosts})
 stagers: list[Stager] = [routing, *pools.values(), kernel, health]
 
-# One node at a time (stack.rollout_order: with VRRP the backups before the master): a node whose
-# apply fails stops the rollout with the nodes after it untouched. Nodes the stack dropped are torn
-# down before the first of them changes (ha_udp_lb/components/departures.py).
-nodes: dict[str, LbNode] = {}
-rollout: list[pulumi.Resource] = []
+# Nodes the stack dropped are torn down before the first node changes (components/departures.py).
+leaving: list[pulumi.Resource] = []
 if stack.target == "ssh":
     assert private_key is not None
-    rollout = [leaving.left for leaving in leaving_nodes(stack, private_key)]
+    leaving = [node.left for node in leaving_nodes(stack, private_key)]
     pulumi.export(SSH_HOSTS_EXPORT, ssh_hosts(stack))
-for node in stack.rollout_order():
-    nodes[node.name] = LbNode(
-        node.name,
-        {
-            "node": node,
-            "files": files[node.name],
-            "transport": hosts[node.name],
-            "staged": [upload for stager in stagers for upload in stager.staged[node.name]],
-            "after": rollout,
-        },
-    )
-    rollout = [nodes[node.name].activated]
+nodes = roll_out(stack, files, hosts, stagers, after=leaving)
 
 pulumi.export("vips", routing.vips)
 pulumi.export(

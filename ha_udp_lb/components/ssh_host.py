@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import pulumi
 import pulumi_command as command
@@ -22,10 +22,14 @@ from .transport import secret_content
 class SshHostArgs(TypedDict):
     node: Node
     """The node (core.model.Node); its `ssh` block says how to reach it."""
-    private_key: pulumi.Output[str]
-    """The private key, a secret."""
+    private_key: pulumi.Input[str]
+    """The private key; made a secret here if it is not one already."""
     routing: str
     """The stack's routing mode ("vrrp" or "bgp"): which daemons the install step adds."""
+    host: NotRequired[pulumi.Input[str]]
+    """Where to connect instead of `node.ssh.host`, when another resource gives it (a VM's public address
+    from its own stack or provider). The node's `address` — what its peers and the files name — must be
+    known when the program runs: every file is rendered and checked before any resource is registered."""
 
 
 class SshHost(pulumi.ComponentResource):
@@ -39,7 +43,10 @@ class SshHost(pulumi.ComponentResource):
         ssh = args["node"].ssh
         assert ssh is not None  # the model requires an ssh block for target ssh
         self._connection = command.remote.ConnectionArgs(
-            host=ssh.host, user=ssh.user, port=ssh.port, private_key=pulumi.Output.secret(args["private_key"])
+            host=args.get("host", ssh.host),
+            user=ssh.user,
+            port=ssh.port,
+            private_key=pulumi.Output.secret(args["private_key"]),
         )
         install = command.remote.Command(
             f"{name}-install",

@@ -77,6 +77,8 @@ class Workspace:
         self.project = home / "project"
         self.passphrase = secrets.token_hex(16)
         self.parallel = parallel
+        self.environment: dict[str, str] = {}
+        """Set for the program besides the engine's own (PYTHONPATH for a package installed elsewhere)."""
         (self.project / "stacks").mkdir(parents=True, exist_ok=True)
         (home / "state").mkdir(exist_ok=True)
         (home / "pulumi-home").mkdir(exist_ok=True)
@@ -87,11 +89,15 @@ class Workspace:
         self.pulumi("plugin", "install", "resource", "command", COMMAND_PROVIDER, "--file", str(provider))
 
     def use_program(self, program: Path) -> None:
-        """Run the program in `program` (this checkout's by default; a variant of it, say) from now on."""
+        """Run the program in `program` from now on: this checkout's by default, a variant of it, or
+        another project's (with a Pulumi.yaml of its own: its name is its config keys' namespace)."""
         self.program = program
-        project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+        own = program / "Pulumi.yaml"
+        project = yaml.safe_load((own if own.exists() else REPO / "Pulumi.yaml").read_text())
+        self.namespace = str(project["name"])
         project["main"] = str(program)
         project["runtime"]["options"]["virtualenv"] = str(REPO / "venv")
+        project["stackConfigDir"] = "stacks"
         (self.project / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
 
     def env(self) -> dict[str, str]:
@@ -101,6 +107,7 @@ class Workspace:
         return {
             **outside,
             **os.environ,
+            **self.environment,
             "PATH": f"{TOOLCHAIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
             "PULUMI_HOME": str(self.home / "pulumi-home"),
             "PULUMI_CONFIG_PASSPHRASE": self.passphrase,
@@ -136,15 +143,16 @@ class Workspace:
         self.pulumi("stack", "init", stack)
         self.configure(stack, config)
         for key, value in secret.items():
-            self.pulumi("config", "set", "--secret", "--stack", stack, f"{PROJECT}:{key}", stdin=value)
+            self.pulumi("config", "set", "--secret", "--stack", stack, f"{self.namespace}:{key}", stdin=value)
 
     def configure(self, stack: str, config: Mapping[str, Any]) -> None:
-        """Replace the stack file's plain `ha-udp-lb:` keys with `config`, keeping its salt and secrets."""
+        """Replace the stack file's plain keys with `config` (in the program's namespace, `ha-udp-lb:` for
+        this project's), keeping its salt and secrets."""
         path = self.stack_file(stack)
         document = yaml.safe_load(path.read_text()) if path.exists() else None
         document = document or {}
         kept = {k: v for k, v in (document.get("config") or {}).items() if isinstance(v, dict) and "secure" in v}
-        document["config"] = {**{f"{PROJECT}:{k}": v for k, v in config.items()}, **kept}
+        document["config"] = {**{f"{self.namespace}:{k}": v for k, v in config.items()}, **kept}
         path.write_text(yaml.safe_dump(document, sort_keys=False))
 
     def stack_file(self, stack: str) -> Path:
