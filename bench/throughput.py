@@ -1,7 +1,8 @@
-"""The three-way throughput table in BENCHMARKS.md: exporters straight to the collectors, through the
-kernel plane, through nginx — same topology, same senders (bench/udpflood, 128-byte datagrams from four
-exporter namespaces), one run. For each path: the highest offered rate of a ladder at which the
-collectors' hosts receive ≥ 99.9 % of what was sent, and the host's CPU seconds per million datagrams
+"""The throughput table in BENCHMARKS.md: exporters straight to the collectors, through the kernel plane,
+through nginx, and each plane again with every pool guarded (`allowedSources` admitting the exporters'
+subnet, a `rateLimit` per exporter far above what any sends: the cost of the checks, nothing refused) —
+same topology, same senders (bench/udpflood, 128-byte datagrams from four exporter namespaces), one run.
+For each path: the highest offered rate of a ladder at which the collectors' hosts receive ≥ 99.9 % of what was sent, and the host's CPU seconds per million datagrams
 there (from /proc/stat: senders and collectors included, so compare paths, not absolutes).
 
 Collectors count in the kernel (an nftables counter that drops the datagram in their own namespace),
@@ -26,6 +27,7 @@ DELIVERED = 0.999
 SECONDS = 3.0
 SENDER = REPO / "out" / "bench" / "udpflood"
 POOL_PORT = 2055  # the dev stack's netflow pool
+GUARDS = {"allowedSources": ["198.18.0.0/24"], "rateLimit": {"perSecond": 10_000_000}}
 
 
 def build_sender() -> None:
@@ -113,18 +115,19 @@ def climb(state: LabState, targets: list[str]) -> dict[str, object]:
 def main() -> None:
     build_sender()
     results = {}
-    for plane in ("kernel", "nginx"):
+    for plane, guarded in (("kernel", False), ("kernel", True), ("nginx", False), ("nginx", True)):
+        name = f"{plane}+guards" if guarded else plane
         down()
-        state = up("dev", exporters=4, overrides={"dataPlane": plane} if plane == "kernel" else {})
+        state = up("dev", exporters=4, overrides={"dataPlane": plane, **(GUARDS if guarded else {})})
         try:
             count_at_collectors(state)
             vip = next(p.vip for p in state.pools if p.port == POOL_PORT)
-            if plane == "kernel":
+            if name == "kernel":
                 collectors = [b.address for b in state.backends]
                 print("direct", file=sys.stderr)
                 results["direct"] = climb(state, [collectors[i % len(collectors)] for i in range(4)])
-            print(plane, file=sys.stderr)
-            results[plane] = climb(state, [vip] * 4)
+            print(name, file=sys.stderr)
+            results[name] = climb(state, [vip] * 4)
         finally:
             down()
     print(json.dumps(results, indent=2))

@@ -1,7 +1,8 @@
 """The ssh target on real hosts: Debian 12 and 13 booted with systemd, reached over SSH, deployed by
-the real Pulumi engine (`pulumi up`/`destroy`, runner.engine) through a whole lifecycle — first
-deploy, nothing changed, a collector added under traffic, an `up` that fails half-way and the one
-after it, a node added, a node removed, destroy — each step checked on the hosts."""
+the real Pulumi engine (`pulumi up`/`destroy`, runner.engine) through a whole lifecycle — hosts showing
+other keys than pinned (nothing sent), first deploy, nothing changed, a collector added under traffic,
+an `up` that fails half-way and the one after it, a node added, a node removed, destroy — each step
+checked on the hosts."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from tests.hosts_checks import (
     watch_holders,
     watching_holders,
 )
+from tests.hosts_trust import wrong_host_key
 
 pytestmark = pytest.mark.hosts
 
@@ -54,6 +56,7 @@ def hosts(request: pytest.FixtureRequest) -> Iterator[HostsLab]:
 def test_a_whole_lifecycle_on_booted_hosts_over_ssh(hosts: HostsLab) -> None:
     untouched = {n.name: ours_on(n) for n in hosts.state.nodes}
     assert all(not left for left in untouched.values()), untouched
+    OUTPUTS.append(wrong_host_key(hosts, two_nodes(collectors=2)))
     first_deploy(hosts)
     nothing_changed(hosts)
     collector_added(hosts)

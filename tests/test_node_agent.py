@@ -168,3 +168,12 @@ def test_a_failing_turn_is_logged_and_the_next_one_runs(capsys: pytest.CaptureFi
         keep_turning(turn, lambda: failures.append(1), pause_s=0)
     assert len(turns) == 3 and len(failures) == 2
     assert capsys.readouterr().err.count("a turn failed, going on: Traceback") == 2
+
+
+def test_without_echo_the_check_alone_judges_the_host() -> None:
+    """`healthCheck.echo: false`, where echo is filtered: silence says nothing, the check says it all."""
+    http = CheckSettings(**{**CHECK.__dict__, "probe": "http", "port": 8080, "echo": False})
+    assert judge(UP, 2055, HostEvidence(misses=9, last_miss_ns=S), http, 2 * S) is UP
+    down = judge(UP, 2055, HostEvidence(check_failures={8080: 2}, last_check_failure_ns={8080: S}), http, S)
+    assert not down.up and "http check on port 8080 failed" in down.reason
+    assert judge(down, 2055, HostEvidence(check_successes={8080: 2}), http, 60 * S).up, "no echo reply is needed"

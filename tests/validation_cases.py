@@ -9,6 +9,7 @@ from typing import Any
 
 from tests.base_config import BASE, config
 from tests.validation_case import Case
+from tests.validation_cases_admission import ADMISSION_CASES
 from tests.validation_cases_bgp import BGP_CASES
 from tests.validation_cases_pools import POOL_CASES
 
@@ -44,6 +45,9 @@ INTEGER_CASES = [
     for path, make in INTEGER_KEYS.items()
     for label, value in (("true", True), ("a string", "150"), ("a fraction", 1.5))
 ]
+
+ED25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHfU6mF5tQ7d8cBn2xvS4+QbJz5FwK9mNwq0sTt3u1Xy"
+"""A well-formed host key (its 32 bytes made up)."""
 
 CASES: list[Case] = [
     *INTEGER_CASES,
@@ -110,6 +114,24 @@ CASES: list[Case] = [
         {**config(**SSH), "nodes": [{**SSH_NODES[0], "ssh": {"host": "a", "port": "22"}}, SSH_NODES[1]]},
         "nodes[0].ssh.port",
         "whole number",
+    ),
+    Case(
+        "ssh host key with the host name",
+        {
+            **config(**SSH),
+            "nodes": [{**SSH_NODES[0], "ssh": {"host": "a", "hostKey": f"lb-a {ED25519}"}}, SSH_NODES[1]],
+        },
+        "nodes[0].ssh.hostKey",
+        "without the host name",
+    ),
+    Case(
+        "ssh host key of another type than it says",
+        {
+            **config(**SSH),
+            "nodes": [{**SSH_NODES[0], "ssh": {"host": "a", "hostKey": f"ssh-rsa {ED25519.split()[1]}"}}, SSH_NODES[1]],
+        },
+        "nodes[0].ssh.hostKey",
+        "is not an OpenSSH public key",
     ),
     Case(
         "ssh user bad",
@@ -244,5 +266,5 @@ CASES: list[Case] = [
     ),
     Case("ipv6 with vrrpv2", _ipv6(vrrp={"version": 2, "advertInterval": 1}), "vrrp.version", "IPv4 only"),
 ]
-CASES += POOL_CASES
+CASES += POOL_CASES + ADMISSION_CASES
 CASES += BGP_CASES

@@ -12,9 +12,10 @@ import pulumi_command as command
 from pulumi.runtime.sync_await import _sync_await
 
 from ha_udp_lb.core.departures import SSH_HOSTS_EXPORT, departing
-from ha_udp_lb.core.model import SshConnection, Stack
+from ha_udp_lb.core.model import Stack
 from ha_udp_lb.core.project import PROJECT
 from ha_udp_lb.core.render import render_teardown
+from ha_udp_lb.core.ssh_connection import SshConnection
 
 
 class LeavingNodeArgs(TypedDict):
@@ -34,7 +35,11 @@ class LeavingNode(pulumi.ComponentResource):
         super().__init__(f"{PROJECT}:index:LeavingNode", name, {}, opts)
         ssh = args["ssh"]
         connection = command.remote.ConnectionArgs(
-            host=ssh.host, user=ssh.user, port=ssh.port, private_key=pulumi.Output.secret(args["private_key"])
+            host=ssh.host,
+            user=ssh.user,
+            port=ssh.port,
+            host_key=ssh.host_key,
+            private_key=pulumi.Output.secret(args["private_key"]),
         )
         # Once: on the next deployment the node is in no output, so this step leaves the state, running nothing.
         self.left = command.remote.Command(

@@ -46,6 +46,7 @@ class SshHost(pulumi.ComponentResource):
             host=args.get("host", ssh.host),
             user=ssh.user,
             port=ssh.port,
+            host_key=ssh.host_key,
             private_key=pulumi.Output.secret(args["private_key"]),
         )
         install = command.remote.Command(

@@ -13,12 +13,12 @@ from .render import (
     render_apply,
     render_entrypoint,
     render_health,
-    render_kernel,
     render_nginx,
     render_pool,
     render_vrrp,
 )
 from .render_bgp import render_bgp
+from .render_kernel import render_kernel
 from .templating import NodeFile
 
 VRRP, BGP, HEALTH, KERNEL, NODE = "vrrp", "bgp", "health", "kernel", "node"

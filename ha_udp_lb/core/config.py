@@ -13,7 +13,8 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from .checks import check_stack
 from .errors import ConfigError, Problem
-from .model import INTERFACE_PATTERN, NAME_PATTERN, USER_PATTERN, Stack
+from .model import INTERFACE_PATTERN, NAME_PATTERN, Stack
+from .ssh_connection import USER_PATTERN
 
 SECRET_KEYS = ("vrrpPassword", "bgpPassword", "sshPrivateKey")
 """Set with `pulumi config set --secret`; never in a stack file in clear."""

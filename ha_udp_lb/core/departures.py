@@ -12,18 +12,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .model import SshConnection, Stack
+from .model import Stack
+from .ssh_connection import SshConnection
 
 SSH_HOSTS_EXPORT = "sshHosts"
 """The stack output that says how each node of the deployment is reached."""
 
 
 def ssh_hosts(stack: Stack) -> dict[str, dict[str, Any]]:
-    """The `sshHosts` output: node → its ssh block as the stack file spells it."""
+    """The `sshHosts` output: node → its ssh block as the stack file spells it (a pinned host key too)."""
     return {
-        node.name: {"host": node.ssh.host, "user": node.ssh.user, "port": node.ssh.port}
-        for node in stack.nodes
-        if node.ssh is not None
+        node.name: node.ssh.model_dump(by_alias=True, exclude_none=True) for node in stack.nodes if node.ssh is not None
     }
 
 

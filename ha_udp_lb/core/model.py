@@ -6,8 +6,6 @@ Field-level rules (ranges, formats) live here; rules that relate fields to each 
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -21,34 +19,14 @@ from .addresses import (
     split_endpoint,
     usable_on_a_link,
 )
+from .admission import IPNetwork, RateLimit, SourcePrefixes
 from .model_base import Bool, Float, Frozen, Int
 from .routing import Bgp
+from .ssh_connection import USER_PATTERN, SshConnection
+from .tuning import Tuning
 
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
 INTERFACE_PATTERN = r"^[A-Za-z0-9_.:-]{1,15}$"
-USER_PATTERN = r"^[a-z_][a-z0-9_-]{0,31}$"
-
-
-class SshConnection(Frozen):
-    """How Pulumi reaches an existing host. The private key is the secret `sshPrivateKey`."""
-
-    host: str
-    """A host name or address; the port goes in `port`."""
-    user: str = Field("root", pattern=USER_PATTERN)
-    port: Int = Field(22, ge=1, le=65535)
-
-    @field_validator("host")
-    @classmethod
-    def _a_host(cls, host: str) -> str:
-        if ":" in host:
-            try:
-                ipaddress.IPv6Address(host)
-            except ValueError:
-                raise ValueError(f"{host!r} is not a host name or address; put the port in ssh.port") from None
-            return host
-        if not re.fullmatch(r"[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?", host):
-            raise ValueError(f"{host!r} is not a host name or address; write e.g. 192.0.2.11 or lb-a.example.net")
-        return host
 
 
 class Node(Frozen):
@@ -161,6 +139,9 @@ class HealthCheck(Frozen):
     or GET on `port` (a collector's own health endpoint, e.g. goflow2's :8080/__health)."""
     port: Int | None = Field(None, ge=1, le=65535)
     path: str | None = None
+    echo: Bool = True
+    """false: no ICMP echo, where collectors or the network drop it (then every collector looks dead and
+    the pool panics to all): the host is judged by its TCP or HTTP check alone (`probe: tcp|http`)."""
     panic_below: Float = Field(0.5, ge=0, le=1)
     """When fewer than this share of the pool's collectors are healthy, a node sends to all of them, as
     if all were (Envoy's panic threshold, whose default this is). A whole pool coming back one by one
@@ -191,6 +172,10 @@ class Pool(Frozen):
     """What the exporters send; unset, it is read from the port (2055/9995/9996 netflow, 4739 ipfix,
     6343 sflow, 514 syslog, 162 snmp-trap, anything else other)."""
     health_check: HealthCheck = HealthCheck()
+    allowed_sources: SourcePrefixes | None = None
+    """The exporters this pool admits (core.admission); unset, the stack's `allowedSources`, else anyone."""
+    rate_limit: RateLimit | None = None
+    """Datagrams per second per exporter beyond which the node drops them (core.admission); unset, none."""
     data_plane: Literal["nginx", "kernel"] = "kernel"
     """kernel (the default): nftables rewrites each datagram's destination to the exporter's collector
     and forwards it, statelessly: collectors see the exporter's own address and port, datagrams of any
@@ -234,22 +219,6 @@ TEMPLATED_PROTOCOLS = frozenset({"netflow", "ipfix"})
 HASH_VARIABLES = frozenset({"$remote_addr", "$binary_remote_addr", "$remote_port", "$server_addr", "$server_port"})
 
 
-class Tuning(Frozen):
-    workers: int | Literal["auto"] = "auto"
-    """A master with no workers holds the sockets but forwards nothing, so at least 1."""
-    worker_connections: Int = Field(8192, ge=64, le=1048576)
-    """Each exporter session holds two connections: one from the exporter, one to its collector."""
-    receive_buffer: Int = Field(16 * 1024 * 1024, ge=65536, le=1 << 30)
-    """Bytes of socket receive buffer per listening socket, to absorb bursts."""
-
-    @field_validator("workers", mode="before")
-    @classmethod
-    def _workers(cls, value: Any) -> Any:
-        if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 1024):
-            return value
-        raise ValueError("is the number of nginx worker processes: auto (one per core) or 1 to 1024, without quotes")
-
-
 class Stack(Frozen):
     target: Literal["docker", "ssh"] = "docker"
     routing: Literal["vrrp", "bgp"] = "vrrp"
@@ -260,6 +229,8 @@ class Stack(Frozen):
     vrrp: Vrrp = Vrrp()
     health: Health = Health()
     pools: Annotated[list[Pool], Field(min_length=1)]
+    allowed_sources: SourcePrefixes | None = None
+    """Every pool's admitted exporters, where a pool does not say its own."""
     tuning: Tuning = Tuning()
 
     def node(self, name: str) -> Node:
@@ -295,6 +266,10 @@ class Stack(Frozen):
 
     def pools_on(self, plane: str) -> list[Pool]:
         return [pool for pool in self.pools if pool.data_plane == plane]
+
+    def admitted(self, pool: Pool) -> list[IPNetwork] | None:
+        """The prefixes `pool` admits senders from; None admits anyone."""
+        return pool.allowed_sources or self.allowed_sources
 
     def vip_for(self, pool: Pool) -> Vip:
         return next(vip for vip in self.vips if vip.address.ip == pool.vip)

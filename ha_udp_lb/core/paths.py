@@ -63,6 +63,11 @@ class Paths:
         return f"{self.run_dir}/announced"
 
     @property
+    def lock(self) -> str:
+        """Held by apply while it installs, tried by the health agent before it rewrites (node_agent.lock)."""
+        return f"{self.run_dir}/lock"
+
+    @property
     def health_pid(self) -> str:
         return f"{self.run_dir}/health.pid"
 

@@ -3,6 +3,8 @@ whether collectors still see the exporters. Each returns every problem it finds.
 
 from __future__ import annotations
 
+import re
+
 from ha_udp_lb.slot_table import MAX_SLOTS, SLOTS_PER_WEIGHT
 
 from .errors import Findings, Problem
@@ -10,7 +12,30 @@ from .model import TEMPLATED_PROTOCOLS, Stack
 
 
 def check_pools(stack: Stack) -> list[Problem]:
-    return [*_pools(stack), *_health_checks(stack), *_kernel_pools(stack), *_identity(stack)]
+    return [*_pools(stack), *_health_checks(stack), *_kernel_pools(stack), *_identity(stack), *_admission(stack)]
+
+
+def _admission(stack: Stack) -> Findings:
+    """A pool hears one address family (its VIP's): a prefix of the other could never admit anyone, and a
+    pool left with none of its own family would refuse every exporter."""
+    for i, pool in enumerate(stack.pools):
+        family = f"IPv{pool.vip.version}"
+        if pool.allowed_sources:
+            for j, prefix in enumerate(pool.allowed_sources):
+                if prefix.version != pool.vip.version:
+                    yield Problem(
+                        f"pools[{i}].allowedSources[{j}]",
+                        str(prefix),
+                        f"pool {pool.name} listens on {family} ({pool.vip}), so its exporters send {family}; "
+                        f"give {family} prefixes",
+                    )
+        elif stack.allowed_sources and all(p.version != pool.vip.version for p in stack.allowed_sources):
+            yield Problem(
+                "allowedSources",
+                None,
+                f"has no {family} prefix, so pool {pool.name} ({family}, {pool.vip}) would refuse every exporter; "
+                f"add its exporters' {family} prefixes, or give the pool allowedSources of its own",
+            )
 
 
 KERNEL_HASH_KEYS = ("$remote_addr", "$remote_addr:$remote_port")
@@ -79,10 +104,23 @@ def _health_checks(stack: Stack) -> Findings:
             )
         if check.probe in ("tcp", "http") and check.port is None:
             yield Problem(f"{key}.port", None, f"probe {check.probe} needs the collector's health port, e.g. 8080")
+        if not check.echo and check.probe not in ("tcp", "http"):
+            yield Problem(
+                f"{key}.echo",
+                False,
+                f"without echo, probe {check.probe} cannot tell a dead host from a quiet one; "
+                "use probe tcp or http on the collector's health port (e.g. probe: http, port: 8080)",
+            )
         if check.probe not in ("tcp", "http") and check.port is not None:
             yield Problem(f"{key}.port", check.port, "is used only by probe tcp or http; remove it or set the probe")
         if check.path is not None and (check.probe != "http" or not check.path.startswith("/")):
             yield Problem(f"{key}.path", check.path, "is an HTTP path such as /__health, used only with probe http")
+        elif check.path is not None and not re.fullmatch(r"[!-~]+", check.path):
+            yield Problem(
+                f"{key}.path",
+                check.path,
+                "goes on the wire as it is written: ASCII without spaces; percent-encode the rest, e.g. /caf%C3%A9",
+            )
 
 
 def _pools(stack: Stack) -> Findings:

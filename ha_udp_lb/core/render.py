@@ -17,6 +17,7 @@ from .model import Node, Pool, Stack
 from .paths import PATHS
 from .procnet import proc_net_local_address
 from .project import PROJECT
+from .render_kernel import FORWARD_REFUSED, guard_counters, kernel_id
 from .templating import NodeFile, common_context, render_template, restart_dropin
 
 
@@ -74,9 +75,16 @@ def render_health(stack: Stack, node: Node, agent: Mapping[str, str]) -> dict[st
     config = {
         "node": node.name,
         "kernel_down": PATHS.kernel_down_file,
+        "lock": PATHS.lock,
         "state": PATHS.health_state,
         "metrics": PATHS.metrics,
         "announce": announce_settings(stack),
+        "firewall": {
+            "table": PATHS.kernel_table,
+            "ruleset": PATHS.kernel_ruleset,
+            "refused": guard_counters(stack),
+            "forward_refused": FORWARD_REFUSED,
+        },
         "pools": [
             {
                 "name": pool.name,
@@ -120,48 +128,6 @@ def render_nginx(stack: Stack, node: Node) -> dict[str, NodeFile]:
     }
 
 
-def render_kernel(stack: Stack, node: Node) -> dict[str, NodeFile]:
-    """The kernel data plane's nftables table, when any pool uses it."""
-    pools = stack.pools_on("kernel")
-    if not pools:
-        return {}
-    content = render_template(
-        "kernel.nft.j2", table=PATHS.kernel_table, pools=[kernel_pool(p) for p in pools], node=node
-    )
-    return {PATHS.kernel_ruleset: NodeFile(content, 0o644)}
-
-
-def kernel_pool(pool: Pool) -> dict[str, Any]:
-    """What the ruleset says of one pool: its maps filled for every collector healthy."""
-    endpoints, weights = [b.endpoint for b in pool.backends], [b.weight for b in pool.backends]
-    size = slots.table_size(weights)
-    base = slots.base_table(endpoints, weights, size)
-    family = "ip" if pool.vip.version == 4 else "ip6"
-
-    def lines(values: list[str]) -> list[str]:
-        entries = [f"{slot} : {value}," for slot, value in enumerate(values)]
-        return [" ".join(entries[i : i + 8]) for i in range(0, len(entries), 8)]
-
-    return {
-        "name": pool.name,
-        "id": kernel_id(pool.name),
-        "vip": pool.vip,
-        "port": pool.port,
-        "family": family,
-        "size": size,
-        "seed": f"0x{slots.seed(pool.name):08x}",
-        "key": f"{family} saddr" + (" . udp sport" if pool.hash_key.endswith("$remote_port") else ""),
-        "backends": pool.backends,
-        "addr_lines": lines([str(pool.backends[b].address) for b in base]),
-        "port_lines": lines([str(pool.backends[b].port) for b in base]),
-    }
-
-
-def kernel_id(pool_name: str) -> str:
-    """The pool's name as nftables spells its maps and counters."""
-    return "p_" + pool_name.replace("-", "_")
-
-
 def render_entrypoint(stack: Stack, node: Node) -> dict[str, NodeFile]:
     """The container's command on the docker target; nothing on ssh hosts."""
     if stack.target != "docker":
@@ -185,8 +151,8 @@ def render_pool(stack: Stack, pool: Pool) -> dict[str, NodeFile]:
 def render_apply(node: Node, files: dict[str, NodeFile]) -> dict[str, NodeFile]:
     """The script that validates, installs and activates `files` (itself included) on `node`."""
     listed = sorted([*((path, f.mode) for path, f in files.items()), (PATHS.apply_script, 0o755)])
-    kernel, bgp = PATHS.kernel_ruleset in files, PATHS.frr_conf in files
-    content = render_template("apply.sh.j2", node=node, files=listed, complaint=COMPLAINT, kernel=kernel, bgp=bgp)
+    bgp = PATHS.frr_conf in files
+    content = render_template("apply.sh.j2", node=node, files=listed, complaint=COMPLAINT, bgp=bgp)
     return {PATHS.apply_script: NodeFile(content, 0o755)}
 
 

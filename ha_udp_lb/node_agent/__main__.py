@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 from . import pools
-from .agent import load, pool_configs
+from .agent import load
 from .judge import Verdict, usable
 from .kernel_plane import KernelPlane
 from .report import load_views
+from .settings import pool_configs
 
 
 def main(argv: list[str]) -> int:

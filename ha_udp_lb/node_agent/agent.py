@@ -9,66 +9,25 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import pools, report
 from .announce import Announcer
-from .judge import CheckSettings, HostEvidence, Verdict, judge, usable
-from .kernel import KernelPool
+from .judge import Verdict, judge, usable
 from .kernel_plane import KernelPlane
+from .lock import held
 from .probes import EchoReply, PortUnreachable, Wire
+from .settings import Host, pool_configs, probe_hosts, tally
 
 BURST_GAP_NS = 1_000_000_000
 """After a refusal, every port of that host is poked at once, at most once a second."""
 REPORT_EVERY_NS = 1_000_000_000
 ERROR_PAUSE_S = 0.5
-
-
-@dataclass
-class Host:
-    """One collector host's probe schedule, the strictest of the pools that use it."""
-
-    address: str
-    interval_ns: int
-    timeout_ns: int
-    fall: int
-    ports: list[int]
-    """Ports probed with empty datagrams, round-robin, one per tick."""
-    evidence: HostEvidence = field(default_factory=HostEvidence)
-    next_tick_ns: int = 0
-    pending: tuple[int, int, int] | None = None
-    """(seq, sent ns, deadline ns) of the echo awaiting its reply."""
-    seq: int = 0
-    turn: int = 0
-    burst_ns: int = 0
-
-
-@dataclass
-class PoolConfig:
-    name: str
-    file: str | None
-    """nginx plane: the pool file whose servers get marked down."""
-    kernel: KernelPool | None
-    """kernel plane: the slot maps that get swapped."""
-    backends: dict[str, tuple[str, int]]
-    """Endpoint → (address, port)."""
-    check: CheckSettings
-
-
-def pool_configs(config: dict[str, Any]) -> list[PoolConfig]:
-    pools = []
-    for p in config["pools"]:
-        backends = {b["endpoint"]: (b["address"], b["port"]) for b in p["backends"]}
-        check = CheckSettings(**p["check"])
-        slots = None
-        if p.get("kernel"):
-            k = p["kernel"]
-            listed = [(endpoint, address, port) for endpoint, (address, port) in backends.items()]
-            slots = KernelPool(k["table"], k["id"], k["ruleset"], listed, k["weights"], k["size"])
-        pools.append(PoolConfig(p["name"], p["file"], slots, backends, check))
-    return pools
+T = TypeVar("T")
+RETRY_FIRST_NS, RETRY_MAX_NS = 100_000_000, 5_000_000_000
+"""A change the node did not take (nginx -t or nft refused it, apply held the lock, it raised) is tried
+again 0.1 s later, then ever later up to every 5 s, until the node runs what the verdicts say."""
 
 
 class Agent:
@@ -76,7 +35,7 @@ class Agent:
         self.node = str(config["node"])
         self.state_path, self.metrics_path = str(config["state"]), str(config["metrics"])
         self.pools = pool_configs(config)
-        self.hosts = _hosts(self.pools)
+        self.hosts = probe_hosts(self.pools)
         self.wire = Wire({ipaddress.ip_address(a).version for a in self.hosts})
         now = time.monotonic_ns()
         saved = report.load_views(self.state_path)
@@ -88,14 +47,19 @@ class Agent:
         self.transitions: list[dict[str, object]] = []
         self.counts: dict[tuple[str, str], int] = {}
         self.reported_ns = 0
-        self.synced = False
+        self.behind, self.retry_ns, self.backoff_ns = True, 0, RETRY_FIRST_NS
+        """The node does not run what the verdicts say (at start: not known to): reconcile when due."""
+        self.errors: dict[str, int] = {}
+        """Step → how often it raised: each step is isolated, so one failing never stops the others."""
+        self.sync_failures = 0
+        self.lock = str(config.get("lock", ""))
         self.last_turn_s = 0.0
         """Wall-clock time of the last turn that completed: the liveness metric."""
         self.turn_errors = 0
         self.sendable = {p.name: usable(self.views[p.name], p.check.panic_below) for p in self.pools}
         """Per pool, where it sends and whether it panics: what the pool files and slot maps say."""
         kernel_pools = {p.name: p.kernel for p in self.pools if p.kernel}
-        self.kernel = KernelPlane(kernel_pools, str(config["kernel_down"]), self._backends())
+        self.kernel = KernelPlane(kernel_pools, str(config["kernel_down"]), self._backends(), config.get("firewall"))
         self.announcer = Announcer.from_config(config.get("announce"))
 
     def run(self) -> None:
@@ -106,27 +70,48 @@ class Agent:
             Path(self.metrics_path).unlink(missing_ok=True)
 
     def _turn(self) -> None:
-        if not self.synced:
-            self._sync_pool_files()
-            self.synced = True
         now = time.monotonic_ns()
-        wake = min((self._probe(host, now) for host in self.hosts.values()), default=now + REPORT_EVERY_NS)
-        wake = min(wake, self._run_checks(now), self.kernel.watch(now), self.announcer.follow(now))
+        if self.behind and now >= self.retry_ns:
+            self._reconcile(now)
+        later = now + REPORT_EVERY_NS
+        wake = min(
+            (self._isolated("probe", self._probe, later, host, now) for host in self.hosts.values()), default=later
+        )
+        wake = min(wake, self._isolated("check", self._run_checks, later, now), self.retry_ns if self.behind else later)
+        wake = min(wake, self._isolated("kernel", self.kernel.watch, later, now))
+        wake = min(wake, self._isolated("announce", self.announcer.follow, later, now))
         ready, _, _ = select.select(list(self.wire.icmp.values()), [], [], max(0, wake - now) / 1e9)
         now = time.monotonic_ns()
         for version, sock in self.wire.icmp.items():
             if sock in ready:
-                for message in self.wire.receive(version):
-                    self._take(message, now)
-        if self._judge(now) or now - self.reported_ns >= REPORT_EVERY_NS:
-            self._report(now)
+                self._isolated("receive", self._drain, None, version, now)
+        if self._isolated("judge", self._judge, False, now) or now - self.reported_ns >= REPORT_EVERY_NS:
+            self._isolated("report", self._report, None, now)
         self.last_turn_s = time.time()
+
+    def _isolated(self, step: str, action: Callable[..., T], fallback: T, *args: Any) -> T:
+        return isolated(self.errors, step, action, fallback, *args)
+
+    def _drain(self, version: int, now: int) -> None:
+        for message in self.wire.receive(version):
+            self._take(message, now)
+
+    def _reconcile(self, now: int) -> None:
+        """Bring the pool files and slot maps to the verdicts; what the node did not take is tried again."""
+        if self._isolated("sync", self._sync_pool_files, False):
+            self.behind, self.backoff_ns = False, RETRY_FIRST_NS
+            return
+        self.sync_failures += 1
+        self.behind, self.retry_ns = True, now + self.backoff_ns
+        self.backoff_ns = min(2 * self.backoff_ns, RETRY_MAX_NS)
 
     def _failed(self) -> None:
         self.turn_errors += 1
 
     def _probe(self, host: Host, now: int) -> int:
         """Send what is due to `host`; returns when it next needs attention."""
+        if not host.echo:  # judged by its TCP/HTTP check alone (_run_checks)
+            return now + REPORT_EVERY_NS
         evidence = host.evidence
         if host.pending and now >= host.pending[2]:
             evidence.misses, evidence.replies, evidence.last_miss_ns = evidence.misses + 1, 0, now
@@ -181,8 +166,11 @@ class Agent:
                 future = self.checks.get(key)
                 evidence = self.hosts[address].evidence
                 if future is not None and future.done():
-                    ok = future.result()
-                    _tally(evidence, check.port, ok, now)
+                    # A check that raised failed: counted, and its collector judged on it like any other.
+                    ok = future.exception() is None and bool(future.result())
+                    if future.exception() is not None:
+                        self.errors["check"] = self.errors.get("check", 0) + 1
+                    tally(evidence, check.port, ok, now)
                     self.checks[key] = None
                 if self.checks.get(key) is None and now >= self.next_check_ns.get(key, 0):
                     self.checks[key] = self.wire.check(check.probe, address, check.port, check.path, check.timeout)
@@ -207,7 +195,7 @@ class Agent:
                 state = "too few collectors healthy: sending to all" if not before.panicking else "enough healthy again"
                 report.log(f"{pool.name}: {state}")
         if changed:
-            self._sync_pool_files()
+            self._reconcile(now)
         return changed
 
     def _backends(self) -> dict[str, set[str]]:
@@ -225,8 +213,29 @@ class Agent:
         self.transitions = [*self.transitions[-99:], entry]
         report.log(f"{pool} {endpoint} {'up' if verdict.up else 'down'}: {verdict.reason}")
 
-    def _sync_pool_files(self) -> None:
-        self.kernel.sync(self._backends())
+    def _sync_pool_files(self) -> bool:
+        """True once the pool files and slot maps say what the verdicts do; False when the node did not
+        take the change (nothing half-done: each pool file and each pool's slots change whole or not)."""
+        with held(self.lock) as ours:
+            if not ours:
+                return False
+            in_step = self.kernel.sync(self._backends())
+            changes = self._pool_file_changes()
+            if not changes:
+                return in_step
+            started = time.monotonic_ns()
+            problem = pools.apply(changes)
+        took = f"{(time.monotonic_ns() - started) / 1e6:.0f} ms"
+        names = ", ".join(sorted(Path(p).stem for p in changes))
+        report.log(
+            f"nginx refused the change ({took}), nothing changed; trying again: {problem}"
+            if problem
+            else f"pools {names} re-marked, judged by nginx -t and reloaded in {took}"
+        )
+        return in_step and problem is None
+
+    def _pool_file_changes(self) -> dict[str, str]:
+        """Pool file → its text with the servers the verdicts rule out marked down, where it differs."""
         changes = {}
         for pool in self.pools:
             if pool.file is None:
@@ -235,26 +244,33 @@ class Agent:
             text = Path(pool.file).read_text()
             if pools.marked_down(text) != down:
                 changes[pool.file] = pools.mark_down(text, down)
-        if changes:
-            started = time.monotonic_ns()
-            problem = pools.apply(changes)
-            took = f"{(time.monotonic_ns() - started) / 1e6:.0f} ms"
-            names = ", ".join(sorted(Path(p).stem for p in changes))
-            report.log(
-                f"nginx refused the change ({took}), nothing changed: {problem}"
-                if problem
-                else f"pools {names} re-marked, judged by nginx -t and reloaded in {took}"
-            )
+        return changes
 
     def _report(self, now: int) -> None:
-        self.kernel.keep(self._backends())
+        # The table reloaded, or a pool file someone else rewrote: put the verdicts back now.
+        if self.kernel.keep() or (not self.behind and self._pool_file_changes()):
+            self.behind, self.retry_ns = True, now
         self.reported_ns = now
         report.write_atomically(self.state_path, report.state_json(self.node, now, self.views, self.transitions))
         hosts = {address: host.evidence for address, host in self.hosts.items()}
         metrics = report.metrics(self.views, self.counts, hosts, self.sent)
         metrics += self.kernel.metrics() + self.announcer.metrics()
         metrics += report.liveness(self.last_turn_s or time.time(), self.turn_errors)
+        metrics += report.reconciling(not self.behind, self.sync_failures, self.errors)
         report.write_atomically(self.metrics_path, metrics)
+
+
+def isolated(errors: dict[str, int], step: str, action: Callable[..., T], fallback: T, *args: Any) -> T:
+    """`action(*args)`, or `fallback` when it raises: counted in `errors` by step, and logged the first
+    time and every 100th, so that a repeating fault neither stops the agent nor floods its log."""
+    try:
+        return action(*args)
+    except Exception:  # one probe, check or action failing must not stop the others
+        errors[step] = errors.get(step, 0) + 1
+        if errors[step] % 100 == 1:
+            trace = traceback.format_exc().strip().replace("\n", " | ")
+            report.log(f"{step} failed ({errors[step]} so far), going on: {trace}")
+        return fallback
 
 
 def keep_turning(turn: Callable[[], None], failed: Callable[[], None], pause_s: float = ERROR_PAUSE_S) -> None:
@@ -268,32 +284,6 @@ def keep_turning(turn: Callable[[], None], failed: Callable[[], None], pause_s: 
             report.log("a turn failed, going on: " + traceback.format_exc().strip().replace("\n", " | "))
             failed()
             time.sleep(pause_s)
-
-
-def _tally(evidence: HostEvidence, port: int, ok: bool, now: int) -> None:
-    if ok:
-        evidence.check_successes[port] = evidence.check_successes.get(port, 0) + 1
-        evidence.check_failures[port] = 0
-    else:
-        evidence.check_failures[port] = evidence.check_failures.get(port, 0) + 1
-        evidence.check_successes[port] = 0
-        evidence.last_check_failure_ns[port] = now
-
-
-def _hosts(pool_configs: list[PoolConfig]) -> dict[str, Host]:
-    hosts: dict[str, Host] = {}
-    for pool in pool_configs:
-        check = pool.check
-        for address, port in pool.backends.values():
-            host = hosts.setdefault(
-                address, Host(address, int(check.interval * 1e9), int(check.timeout * 1e9), check.fall, [])
-            )
-            host.interval_ns = min(host.interval_ns, int(check.interval * 1e9))
-            host.timeout_ns = min(host.timeout_ns, int(check.timeout * 1e9))
-            host.fall = max(host.fall, check.fall)
-            if check.probe == "udp" and port not in host.ports:
-                host.ports.append(port)
-    return hosts
 
 
 def load(path: str) -> Agent:

@@ -103,7 +103,7 @@ class Announcer:
                 report.log(f"{pid_file.stem} (pid {pid}) left at normal scheduling: the host refuses it ({refused})")
 
     def _fault(self) -> str | None:
-        if not kernel.loaded(self.table):
+        if kernel.loaded(self.table) is False:
             return "the kernel plane's table is missing"
         if any(path.read_text().strip() != "1" for path in self.forwarding):
             return "forwarding is off"

@@ -27,6 +27,8 @@ class CheckSettings:
     path: str | None = None
     panic_below: float = 0.0
     """Fewer than this share of the pool's backends healthy: send to all (see `usable`)."""
+    echo: bool = True
+    """False: no echo is sent (it is filtered where the pool runs): the TCP/HTTP check alone tells."""
 
 
 @dataclass
@@ -73,7 +75,7 @@ def judge(previous: Verdict, port: int, evidence: HostEvidence, check: CheckSett
 
 
 def _failing(previous: Verdict, port: int, evidence: HostEvidence, check: CheckSettings) -> str | None:
-    if evidence.misses >= check.fall:
+    if check.echo and evidence.misses >= check.fall:
         return f"host silent: {evidence.misses} echo requests unanswered"
     if check.probe == "udp" and evidence.refused_ns.get(port, 0) > previous.since_ns:
         return f"port {port} closed: ICMP port unreachable"
@@ -83,7 +85,7 @@ def _failing(previous: Verdict, port: int, evidence: HostEvidence, check: CheckS
 
 
 def _answering(evidence: HostEvidence, check: CheckSettings) -> bool:
-    if evidence.replies < check.rise:
+    if check.echo and evidence.replies < check.rise:
         return False
     return check.port is None or evidence.check_successes.get(check.port, 0) >= check.rise
 

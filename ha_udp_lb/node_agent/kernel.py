@@ -8,6 +8,7 @@ import ipaddress
 import json
 import struct
 from dataclasses import dataclass, field
+from typing import Any
 
 from ha_udp_lb import slot_table as slots
 
@@ -100,7 +101,31 @@ def counter_lines(pool: KernelPool, name: str, counts: dict[str, tuple[int, int]
     return lines
 
 
-def loaded(table: str) -> bool:
+def refusal_metrics(firewall: dict[str, Any]) -> str:
+    """Prometheus text for what the table drops: per pool and cause (`source`: not in allowedSources,
+    `rate`: over rateLimit), and what was routed through the node that no pool rewrote."""
+    if not firewall:
+        return ""
+    counts = netlink.counters(firewall["table"])
+    lines = [
+        "# HELP ha_udp_lb_refused_datagrams_total Datagrams a pool refused: its allowedSources or rateLimit.",
+        "# TYPE ha_udp_lb_refused_datagrams_total counter",
+    ]
+    for pool, causes in sorted(firewall["refused"].items()):
+        for cause, counter in sorted(causes.items()):
+            lines.append(
+                f'ha_udp_lb_refused_datagrams_total{{pool="{pool}",cause="{cause}"}} {counts.get(counter, (0, 0))[0]}'
+            )
+    lines += [
+        "# HELP ha_udp_lb_forward_refused_total Packets routed through the node that were not a pool's datagram.",
+        "# TYPE ha_udp_lb_forward_refused_total counter",
+        f"ha_udp_lb_forward_refused_total {counts.get(firewall['forward_refused'], (0, 0))[0]}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def loaded(table: str) -> bool | None:
+    """Whether `table` is there; None when the kernel did not say (netlink.table_exists)."""
     return netlink.table_exists(table)
 
 

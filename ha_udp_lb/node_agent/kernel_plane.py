@@ -1,26 +1,35 @@
-"""The agent's duties for the kernel data plane: keep each kernel pool's slot maps in step with the
-healthy set, tell keepalived within 20 ms when the table is gone, load it again, and count."""
+"""The agent's duties for the project's nftables table: keep each kernel pool's slot maps in step with
+the healthy set, tell keepalived within 20 ms when the table is gone (kernel pools), load it again
+(on every node: it also holds what the pools admit and what the node forwards), and count."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from . import kernel, report
 from .kernel import KernelPool
 from .netlink import Element
 
 TABLE_EVERY_NS = 20_000_000
+MISSING_LOOKS = 2
+"""Looks in a row that find the table missing before keepalived hears of it: one odd answer fails nothing over."""
 
 SendTo = dict[str, set[str]]
 """Pool name → the backends it may send to (judge.usable)."""
 
 
 class KernelPlane:
-    def __init__(self, pools: dict[str, KernelPool], down_file: str, sendable: SendTo) -> None:
+    def __init__(
+        self, pools: dict[str, KernelPool], down_file: str, sendable: SendTo, firewall: dict[str, Any] | None = None
+    ) -> None:
         self.pools = pools
         """Pool name → its slot maps."""
+        self.firewall = firewall or {}
+        """The table, its ruleset file, and the counters of what it drops (core.render_kernel)."""
         self.down_file = down_file
         self.checked_ns = 0
+        self.missing_looks = 0
         # What the maps hold now: apply's `mark` left them as the saved view says.
         self.tables = {name: pool.table_for(sendable[name]) for name, pool in pools.items()}
 
@@ -38,8 +47,10 @@ class KernelPlane:
         tables = {pool.table for pool in self.pools.values()}
         return kernel.run(tables.pop(), maps) if maps and len(tables) == 1 else None
 
-    def sync(self, sendable: SendTo) -> None:
-        """One transaction per pool, so the first pool's exporters move without waiting for the others'."""
+    def sync(self, sendable: SendTo) -> bool:
+        """One transaction per pool, so the first pool's exporters move without waiting for the others'.
+        False when nftables refused one: those pools keep their slots, and the agent tries again."""
+        in_step = True
         for name, pool in self.pools.items():
             wanted = pool.table_for(sendable[name])
             maps = kernel.transaction(pool, self.tables.get(name, pool.base), wanted)
@@ -47,10 +58,12 @@ class KernelPlane:
                 continue
             problem = kernel.run(pool.table, maps)
             if problem:
-                report.log(f"nftables refused pool {name}'s slot change: {problem}")
+                report.log(f"nftables refused pool {name}'s slot change, trying again: {problem}")
+                in_step = False
                 continue
             self.tables[name] = wanted
             report.log(f"pool {name}: {len(maps[f'{pool.id}_addrs'])} kernel slots swapped")
+        return in_step
 
     def watch(self, now: int) -> int:
         """Is the table there (every 20 ms, as the socket watcher looks for nginx)? keepalived faults the node
@@ -59,24 +72,33 @@ class KernelPlane:
             return now + 10 * TABLE_EVERY_NS
         if now - self.checked_ns >= TABLE_EVERY_NS:
             self.checked_ns = now
-            state = "0\n" if self._loaded() else "1\n"
+            seen = self._loaded()
+            if seen is None:  # no answer that says: keep what keepalived was told
+                return self.checked_ns + TABLE_EVERY_NS
+            self.missing_looks = 0 if seen else self.missing_looks + 1
+            state = "1\n" if self.missing_looks >= MISSING_LOOKS else "0\n"
             path = Path(self.down_file)
             if not path.exists() or path.read_text() != state:
                 report.write_atomically(self.down_file, state)
         return self.checked_ns + TABLE_EVERY_NS
 
-    def keep(self, sendable: SendTo) -> None:
-        """A firewall reload flushes every table: load ours again, then the current view's slots."""
-        if not self.pools or self._loaded():
-            return
-        for ruleset in sorted({pool.ruleset for pool in self.pools.values()}):
+    def keep(self) -> bool:
+        """A firewall reload flushes every table: load ours again. True when it did: its maps hold every
+        collector again, and the agent puts the current view's slots back (sync, under the node's lock)."""
+        rulesets = {pool.ruleset for pool in self.pools.values()} | set(filter(None, [self.firewall.get("ruleset")]))
+        if not rulesets or self._loaded() is not False:
+            return False
+        for ruleset in sorted(rulesets):
             problem = kernel.reload(ruleset)
             report.log(f"kernel table gone; loading it again failed: {problem}" if problem else "kernel table reloaded")
         self.tables = {}
-        self.sync(sendable)
+        return True
 
     def metrics(self) -> str:
-        return kernel.metrics(sorted(self.pools.items()))
+        return kernel.metrics(sorted(self.pools.items())) + kernel.refusal_metrics(self.firewall)
 
-    def _loaded(self) -> bool:
-        return all(kernel.loaded(table) for table in {pool.table for pool in self.pools.values()})
+    def _loaded(self) -> bool | None:
+        """Every table there; False when one is missing; None when the kernel did not say of one."""
+        tables = {pool.table for pool in self.pools.values()} | set(filter(None, [self.firewall.get("table")]))
+        seen = [kernel.loaded(table) for table in sorted(tables)]
+        return False if False in seen else (None if None in seen else True)

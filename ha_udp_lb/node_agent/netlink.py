@@ -4,6 +4,7 @@ plane's slot maps costs a quarter of a second of CPU per call; these cost micros
 
 from __future__ import annotations
 
+import errno
 import os
 import socket
 import struct
@@ -48,11 +49,13 @@ def _ask(message_type: int, flags: int, attributes: bytes) -> list[tuple[int, by
         return [(message & 0xFF, payload[4:]) for message, payload in replies(sock)]
 
 
-def table_exists(table: str) -> bool:
+def table_exists(table: str) -> bool | None:
+    """As the kernel answers; None when it gave no answer that says (a timeout, a full socket buffer, a
+    refusal other than "no such table"): a hiccup is not a missing table, and must fail nothing over."""
     try:
         _ask(NFT_MSG_GETTABLE, NLM_F_ACK, _attribute(NFTA_TABLE_NAME, table.encode() + b"\0"))
-    except OSError:
-        return False
+    except OSError as error:
+        return False if error.errno == errno.ENOENT else None
     return True
 
 

@@ -98,6 +98,23 @@ def liveness(last_turn_s: float, turn_errors: int) -> str:
     )
 
 
+def reconciling(in_step: bool, sync_failures: int, errors: dict[str, int]) -> str:
+    """Whether the node runs what the agent's verdicts say (alert when 0 for long: a change the node keeps
+    refusing), how often it did not take a change, and which of the agent's steps raised."""
+    lines = [
+        "# HELP ha_udp_lb_agent_in_step 1 when the pool files and slot maps say what the agent's verdicts do.",
+        "# TYPE ha_udp_lb_agent_in_step gauge",
+        f"ha_udp_lb_agent_in_step {int(in_step)}",
+        "# HELP ha_udp_lb_agent_sync_failures_total Changes the node did not take (tried again, backing off).",
+        "# TYPE ha_udp_lb_agent_sync_failures_total counter",
+        f"ha_udp_lb_agent_sync_failures_total {sync_failures}",
+        "# HELP ha_udp_lb_agent_step_errors_total Steps of the agent that raised (isolated: the others ran).",
+        "# TYPE ha_udp_lb_agent_step_errors_total counter",
+    ]
+    lines += [f'ha_udp_lb_agent_step_errors_total{{step="{step}"}} {n}' for step, n in sorted(errors.items())]
+    return "\n".join(lines) + "\n"
+
+
 def log(message: str) -> None:
     """To stderr: the journal on a host (the systemd unit), a log file in the lab and in containers."""
     print(f"ha-udp-lb health: {message}", file=sys.stderr, flush=True)

@@ -17,8 +17,8 @@ LAB_DIR = REPO / "out" / "lab"
 STATE_FILE = LAB_DIR / "state.json"
 
 
-Overrides = dict[str, str | bool]
-"""Pool keys the lab sets in every pool instead of the stack file's."""
+Overrides = dict[str, Any]
+"""Pool keys the lab sets in every pool instead of the stack file's (any value a pool key takes)."""
 
 
 class NodeState(BaseModel):

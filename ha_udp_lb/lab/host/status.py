@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ha_udp_lb.core.paths import PATHS
-from ha_udp_lb.core.render import kernel_id
+from ha_udp_lb.core.render_kernel import kernel_id
 from ha_udp_lb.node_agent.kernel import parse_counters
 
 from .control import counters, daemons, health_view, holders, nginx_down_flag, node_alive, node_sh

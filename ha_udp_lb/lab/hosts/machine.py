@@ -42,6 +42,12 @@ class Machine:
     def console(self) -> Path:
         return self.home / "console.log"
 
+    @property
+    def host_key(self) -> str:
+        """Its sshd's ed25519 public key, as `ssh-keyscan -t ed25519` would report it."""
+        kind, blob, *_ = (self.root / "etc" / "ssh" / "ssh_host_ed25519_key.pub").read_text().split()
+        return f"{kind} {blob}"
+
 
 def boot(machine: Machine, lower: Path, public_key: str, apt_proxy: str, pid_file: Path) -> int:
     """Boot `machine` from the root `lower` and wait until systemd says it is running and sshd is up;
@@ -138,8 +144,12 @@ def init_pid(netns: str) -> int | None:
 
 
 def _provision(machine: Machine, public_key: str, apt_proxy: str) -> None:
-    """What a site's provisioning gives a new host: its name, root's key, the apt proxy."""
+    """What a site's provisioning gives a new host: its name, root's key, the apt proxy, and host keys
+    of its own (the cached root's were made once, for every host booted from it)."""
     root = machine.root
+    for old in (root / "etc" / "ssh").glob("ssh_host_*"):
+        old.unlink()
+    subprocess.run(["ssh-keygen", "-A", "-f", str(root)], check=True, capture_output=True)
     (root / "etc" / "hostname").write_text(f"{machine.name}\n")
     ssh = root / "root" / ".ssh"
     ssh.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -45,8 +45,13 @@ class HostsLab:
     """The Pulumi workspace of the lab's stack, made by the first `up`."""
 
     def up(self, config: dict[str, Any] | None = None, *flags: str, check: bool = True) -> Result:
-        """`pulumi up` with `config` (the stack file's by default) as the stack's file: the steps."""
-        raw = stack_config(self.stack) if config is None else config
+        """`pulumi up` with `config` (the stack file's by default) as the stack's file: the steps. Each
+        node's host key is pinned (`ssh.hostKey`, as its operator would from `ssh-keyscan`) unless
+        `config` pins one of its own."""
+        raw = copy.deepcopy(stack_config(self.stack) if config is None else config)
+        for node in raw["nodes"]:
+            if node["name"] in self.machines:
+                node["ssh"].setdefault("hostKey", self.machines[node["name"]].host_key)
         if self.engine is None:
             shutil.rmtree(HOME / "engine", ignore_errors=True)
             self.engine = Workspace(HOME / "engine")
