@@ -2,11 +2,12 @@
 through nginx, and each plane again with every pool guarded (`allowedSources` admitting the exporters'
 subnet, a `rateLimit` per exporter far above what any sends: the cost of the checks, nothing refused) —
 same topology, same senders (bench/udpflood, 128-byte datagrams from four exporter namespaces), one run.
-For each path: the highest offered rate of a ladder at which the collectors' hosts receive ≥ 99.9 % of what was sent, and the host's CPU seconds per million datagrams
-there (from /proc/stat: senders and collectors included, so compare paths, not absolutes).
+For each path: the highest offered rate of a ladder at which the collectors' hosts receive ≥ 99.9 % of
+what was sent, and the host's CPU seconds per million datagrams there (from /proc/stat: senders and
+collectors included, so compare paths, not absolutes).
 
-Collectors count in the kernel (an nftables counter that drops the datagram in their own namespace),
-so no collector process is the bottleneck. Usage (root, no lab up): venv/bin/python bench/throughput.py"""
+Collectors count in the kernel (an nftables counter that drops the datagram in their own namespace), so
+no collector process is the bottleneck. Usage (root, no lab up): venv/bin/python bench/throughput.py"""
 
 from __future__ import annotations
 
