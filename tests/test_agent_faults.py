@@ -19,6 +19,7 @@ from ha_udp_lb.node_agent.agent import isolated
 from ha_udp_lb.node_agent.kernel import KernelPool
 from ha_udp_lb.node_agent.kernel_plane import TABLE_EVERY_NS, KernelPlane
 from ha_udp_lb.node_agent.lock import held
+from ha_udp_lb.node_agent.report import keep_bounded
 
 
 def test_a_step_that_raises_is_counted_and_gives_way_to_the_others(capsys: pytest.CaptureFixture[str]) -> None:
@@ -69,3 +70,18 @@ def test_the_agent_never_writes_while_apply_holds_the_lock(tmp_path: Path) -> No
         apply.wait()
     with held(str(lock)) as ours:
         assert ours
+
+
+def test_a_log_file_is_cut_to_its_last_quarter_once_it_passes_its_limit(tmp_path: Path) -> None:
+    """Where no journal takes the agent's log (containers, the lab), it goes to a file opened for appending."""
+    path = tmp_path / "health.log"
+    path.write_bytes(b"".join(b"old line %07d\n" % i for i in range(100_000)))  # 1.6 MB
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        keep_bounded(descriptor, limit=1 << 20)
+        os.write(descriptor, b"new line\n")
+    finally:
+        os.close(descriptor)
+    lines = path.read_bytes().splitlines()
+    assert path.stat().st_size < 300_000 and lines[0].endswith(b"(log cut to its last quarter)")
+    assert lines[1].startswith(b"old line ") and lines[-2] == b"old line 0099999" and lines[-1] == b"new line"

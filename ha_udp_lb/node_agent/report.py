@@ -3,7 +3,10 @@ metrics in node_exporter's textfile format, and one log line per transition with
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import stat
 import sys
 from pathlib import Path
 
@@ -115,6 +118,28 @@ def reconciling(in_step: bool, sync_failures: int, errors: dict[str, int]) -> st
     return "\n".join(lines) + "\n"
 
 
+LOG_LIMIT = 1 << 20
+"""Bytes a log file (stderr where no journal takes it: containers, the lab) may reach before it is cut
+to its last quarter: a node that logs for months must not fill its disk."""
+
+
 def log(message: str) -> None:
     """To stderr: the journal on a host (the systemd unit), a log file in the lab and in containers."""
+    with contextlib.suppress(OSError, ValueError):  # a stream that is no file has no size to keep
+        keep_bounded(sys.stderr.fileno())
     print(f"ha-udp-lb health: {message}", file=sys.stderr, flush=True)
+
+
+def keep_bounded(descriptor: int, limit: int = LOG_LIMIT) -> None:
+    """Cut the file behind `descriptor` (opened for appending) to its last quarter once it exceeds `limit`."""
+    try:
+        size = os.fstat(descriptor)
+        if not stat.S_ISREG(size.st_mode) or size.st_size <= limit:
+            return
+        with Path(f"/proc/self/fd/{descriptor}").open("rb") as reading:
+            reading.seek(-(limit // 4), os.SEEK_END)
+            tail = reading.read()
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, b"ha-udp-lb health: (log cut to its last quarter)\n" + tail[tail.find(b"\n") + 1 :])
+    except OSError:
+        return  # a log that cannot be cut is still written
