@@ -7,7 +7,7 @@ import struct
 import pytest
 
 from ha_udp_lb.node_agent.agent import keep_turning
-from ha_udp_lb.node_agent.judge import CheckSettings, HostEvidence, Verdict, judge, usable
+from ha_udp_lb.node_agent.judge import CheckSettings, HostEvidence, Verdict, all_silent, judge, usable
 from ha_udp_lb.node_agent.kernel import KernelPool
 from ha_udp_lb.node_agent.pools import mark_down, marked_down
 from ha_udp_lb.node_agent.probes import ECHO_ID, EchoReply, PortUnreachable, checksum, echo_request, parse
@@ -177,3 +177,11 @@ def test_without_echo_the_check_alone_judges_the_host() -> None:
     down = judge(UP, 2055, HostEvidence(check_failures={8080: 2}, last_check_failure_ns={8080: S}), http, S)
     assert not down.up and "http check on port 8080 failed" in down.reason
     assert judge(down, 2055, HostEvidence(check_successes={8080: 2}), http, 60 * S).up, "no echo reply is needed"
+
+
+def test_a_pool_whose_every_collector_went_silent_to_echo_at_once_is_told_apart() -> None:
+    """The network's signature (echo filtered, a link cut), reported apart from collectors failing."""
+    silent = judge(UP, 2055, HostEvidence(misses=2, last_miss_ns=S), CHECK, 2 * S)
+    closed = judge(UP, 2055, HostEvidence(replies=5, refused_ns={2055: 3 * S}), CHECK, 3 * S)
+    assert all_silent({"a:1": silent, "b:1": silent})
+    assert not all_silent({"a:1": silent, "b:1": closed}) and not all_silent({"a:1": silent, "b:1": UP})

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from . import pools, report
 from .announce import Announcer
-from .judge import Verdict, judge, usable
+from .judge import Verdict, all_silent, judge, usable
 from .kernel_plane import KernelPlane
 from .lock import held
 from .probes import EchoReply, PortUnreachable, Wire
@@ -193,6 +193,8 @@ class Agent:
             changed |= self.sendable[pool.name].backends != before.backends
             if self.sendable[pool.name].panicking != before.panicking:
                 state = "too few collectors healthy: sending to all" if not before.panicking else "enough healthy again"
+                if all_silent(self.views[pool.name]):
+                    state += f" — every one silent to echo: the network, or echo filtered ({report.NO_ECHO})"
                 report.log(f"{pool.name}: {state}")
         if changed:
             self._reconcile(now)
@@ -253,7 +255,9 @@ class Agent:
         self.reported_ns = now
         report.write_atomically(self.state_path, report.state_json(self.node, now, self.views, self.transitions))
         hosts = {address: host.evidence for address, host in self.hosts.items()}
-        metrics = report.metrics(self.views, self.counts, hosts, self.sent)
+        metrics = report.metrics(self.views, self.counts, hosts, self.sent) + report.pool_states(
+            self.views, self.sendable
+        )
         metrics += self.kernel.metrics() + self.announcer.metrics()
         metrics += report.liveness(self.last_turn_s or time.time(), self.turn_errors)
         metrics += report.reconciling(not self.behind, self.sync_failures, self.errors)

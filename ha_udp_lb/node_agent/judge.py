@@ -54,6 +54,10 @@ class HostEvidence:
         return max(self.refused_ns.values(), default=0)
 
 
+SILENT = "host silent"
+"""The reason of a verdict on echo requests unanswered: the host, or the way to it, says nothing."""
+
+
 @dataclass(frozen=True)
 class Verdict:
     up: bool
@@ -76,7 +80,7 @@ def judge(previous: Verdict, port: int, evidence: HostEvidence, check: CheckSett
 
 def _failing(previous: Verdict, port: int, evidence: HostEvidence, check: CheckSettings) -> str | None:
     if check.echo and evidence.misses >= check.fall:
-        return f"host silent: {evidence.misses} echo requests unanswered"
+        return f"{SILENT}: {evidence.misses} echo requests unanswered"
     if check.probe == "udp" and evidence.refused_ns.get(port, 0) > previous.since_ns:
         return f"port {port} closed: ICMP port unreachable"
     if check.port is not None and evidence.check_failures.get(check.port, 0) >= check.fall:
@@ -122,3 +126,9 @@ def usable(verdicts: dict[str, Verdict], panic_below: float = 0.0, panicking: bo
     returning = any(verdict.returning for verdict in verdicts.values())
     panic = not healthy or len(healthy) < panic_below * len(verdicts) or (panicking and returning)
     return Sendable(set(verdicts) if panic else healthy, panic)
+
+
+def all_silent(verdicts: dict[str, Verdict]) -> bool:
+    """Every backend down for silence to echo at once: the signature of the network (a filter dropping
+    echo, a cut link) more than of every collector failing together."""
+    return bool(verdicts) and all(not v.up and v.reason.startswith(SILENT) for v in verdicts.values())

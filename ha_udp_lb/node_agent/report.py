@@ -10,7 +10,7 @@ import stat
 import sys
 from pathlib import Path
 
-from .judge import HostEvidence, Verdict
+from .judge import HostEvidence, Sendable, Verdict, all_silent
 
 Views = dict[str, dict[str, Verdict]]
 """Pool → backend endpoint → verdict."""
@@ -85,6 +85,23 @@ def metrics(
     ]
     lines += ["# HELP ha_udp_lb_probes_sent_total Probe datagrams sent.", "# TYPE ha_udp_lb_probes_sent_total counter"]
     lines += [f'ha_udp_lb_probes_sent_total{{host="{h}",kind="{k}"}} {n}' for (h, k), n in sorted(sent.items())]
+    return "\n".join(lines) + "\n"
+
+
+NO_ECHO = "if echo is filtered, set the pool's healthCheck echo: false with a tcp or http check"
+
+
+def pool_states(views: Views, sendable: dict[str, Sendable]) -> str:
+    """Per pool: sending to all (panic), and whether every collector went silent to echo at once — the
+    network's signature, alerted on apart from collectors failing."""
+    lines = [
+        "# HELP ha_udp_lb_pool_panicking 1 while the pool sends to every collector, too few being healthy.",
+        "# TYPE ha_udp_lb_pool_panicking gauge",
+        *(f'ha_udp_lb_pool_panicking{{pool="{pool}"}} {int(s.panicking)}' for pool, s in sorted(sendable.items())),
+        "# HELP ha_udp_lb_pool_all_silent 1 while every collector of the pool is silent to echo at once.",
+        "# TYPE ha_udp_lb_pool_all_silent gauge",
+        *(f'ha_udp_lb_pool_all_silent{{pool="{pool}"}} {int(all_silent(v))}' for pool, v in sorted(views.items())),
+    ]
     return "\n".join(lines) + "\n"
 
 
