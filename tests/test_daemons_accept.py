@@ -64,6 +64,22 @@ MATRIX: dict[str, dict[str, Any]] = {
         "pools": [{**IPV6["pools"][0], "dataPlane": "nginx", "source": "none", "mergeExporters": True}],
     },
     "ipv6-transparent": {**config(), **IPV6, "pools": [{**IPV6["pools"][0], "dataPlane": "nginx"}]},
+    "ipv6-guarded": {
+        **config(),
+        **IPV6,
+        "allowedSources": ["2001:2::/48", "198.18.0.0/15"],
+        "pools": [
+            {**IPV6["pools"][0], "rateLimit": {"perSecond": 500}},
+            {
+                **IPV6["pools"][0],
+                "name": "syslog",
+                "port": 514,
+                "dataPlane": "nginx",
+                "allowedSources": ["2001:2:0:1::/64"],
+                "rateLimit": {"perSecond": 50, "burst": 5},
+            },
+        ],
+    },
 }
 
 
