@@ -5,21 +5,25 @@ tests/test_agent_reconciles.py.)"""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from ha_udp_lb.core.project import REPO
 from ha_udp_lb.node_agent import kernel
 from ha_udp_lb.node_agent.agent import isolated
 from ha_udp_lb.node_agent.kernel import KernelPool
 from ha_udp_lb.node_agent.kernel_plane import TABLE_EVERY_NS, KernelPlane
 from ha_udp_lb.node_agent.lock import held
 from ha_udp_lb.node_agent.report import keep_bounded
+from tests.agent_soak import FAULTS
 
 
 def test_a_step_that_raises_is_counted_and_gives_way_to_the_others(capsys: pytest.CaptureFixture[str]) -> None:
@@ -85,3 +89,21 @@ def test_a_log_file_is_cut_to_its_last_quarter_once_it_passes_its_limit(tmp_path
     lines = path.read_bytes().splitlines()
     assert path.stat().st_size < 300_000 and lines[0].endswith(b"(log cut to its last quarter)")
     assert lines[1].startswith(b"old line ") and lines[-2] == b"old line 0099999" and lines[-1] == b"new line"
+
+
+@pytest.mark.daemons
+def test_ten_thousand_turns_with_faults_on_every_path_stall_nothing_and_fail_nothing_over(tmp_path: Path) -> None:
+    """The real agent in a namespace of its own (tests/agent_soak.py): netlink silent, nft and nginx
+    refusing, checks and echoes raising, the disk full, each some of the time, for 10,000 turns."""
+    soak = ["unshare", "--net", sys.executable, "-m", "tests.agent_soak", str(tmp_path), "10000"]
+    run = subprocess.run(soak, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.splitlines()[-1])
+    print(json.dumps(result))
+    assert all(result["injected"][fault] > 0 for fault in FAULTS), result["injected"]
+    assert result["slowest_turn_s"] < 0.5, "a turn stalled"
+    assert "1" not in result["kernel_down_told"], "keepalived was told the table is gone: a spurious failover"
+    assert result["in_step"], "the agent did not catch up once the faults stopped"
+    # What it believes is what the kernel runs: the flapping collector has slots exactly while it is up.
+    assert (result["slots"]["second"] > 0) == result["second_up_in_the_view"], result["slots"]
+    assert sum(result["slots"].values()) == 8191 and result["slots"]["first"] > 0
