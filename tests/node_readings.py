@@ -1,4 +1,5 @@
-"""What the lab's tests read off a node: its table's counters and its agent's metrics."""
+"""What the lab's tests read off a lab: a pool and the node that holds its VIP, the project's table's
+counters and an agent's metrics."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ import time
 
 from ha_udp_lb.core.paths import PATHS
 from ha_udp_lb.lab.host.control import node_sh
-from ha_udp_lb.lab.host.state import LabState, NodeState
+from ha_udp_lb.lab.host.state import LabState, NodeState, PoolState
+
+
+def pool(state: LabState, name: str) -> PoolState:
+    return next(p for p in state.pools if p.name == name)
+
+
+def master(state: LabState, pool_name: str) -> NodeState:
+    """The node preferred for the pool's VIP: its holder while every node is well."""
+    vip = pool(state, pool_name).vip
+    return state.node(next(v.preferred for v in state.vips if v.address.split("/")[0] == vip))
 
 
 def table_counter(state: LabState, name: str) -> int:

@@ -19,8 +19,8 @@ from ha_udp_lb.lab.agents.datagrams import payload
 from ha_udp_lb.lab.agents.flood import SIZE
 from ha_udp_lb.lab.host.control import node_sh, received_others, stop_backend
 from ha_udp_lb.lab.host.site import down, up
-from ha_udp_lb.lab.host.state import ExporterState, LabState, NodeState, PoolState
-from tests.node_readings import metric
+from ha_udp_lb.lab.host.state import ExporterState, LabState, NodeState
+from tests.node_readings import master, metric, pool
 
 pytestmark = pytest.mark.lab
 
@@ -40,35 +40,27 @@ def lab() -> Iterator[LabState]:
 
 
 def test_a_change_nginx_refuses_is_tried_again_until_the_dead_collectors_exporters_move(lab: LabState) -> None:
-    master = _master(lab)
+    holder = master(lab, POOL)
     homes = _homes(lab, seed=1)
     victim = max(set(homes.values()), key=list(homes.values()).count)
     for node in lab.nodes:
         node_sh(node, f"echo 'not a directive;' > {BROKEN}")
     try:
         stop_backend(lab.backend(victim))
-        assert metric(master, IN_STEP, until=0) == 0, "the agent does not say it is out of step"
+        assert metric(holder, IN_STEP, until=0) == 0, "the agent does not say it is out of step"
         time.sleep(2)
-        assert victim not in _marked_down(master), "nginx took a change it should have refused"
-        failures = metric(master, "ha_udp_lb_agent_sync_failures_total") or 0
+        assert victim not in _marked_down(holder), "nginx took a change it should have refused"
+        failures = metric(holder, "ha_udp_lb_agent_sync_failures_total") or 0
         assert failures >= 3, f"tried {failures:g} times in 2 s: not retrying"
     finally:
         for node in lab.nodes:
             node_sh(node, f"rm -f {BROKEN}")
-    assert metric(master, IN_STEP, wait_s=10, until=1) == 1, "the agent never caught up once nginx took changes"
-    assert victim in _marked_down(master)
+    assert metric(holder, IN_STEP, wait_s=10, until=1) == 1, "the agent never caught up once nginx took changes"
+    assert victim in _marked_down(holder)
     after = _homes(lab, seed=2)
     moved = {e for e, home in homes.items() if home == victim}
     assert all(after[e] != victim for e in moved), "a dead collector's exporter still goes to it"
     assert all(after[e] == home for e, home in homes.items() if e not in moved), "a live collector's exporter moved"
-
-
-def _pool(state: LabState) -> PoolState:
-    return next(p for p in state.pools if p.name == POOL)
-
-
-def _master(state: LabState) -> NodeState:
-    return state.node(next(v.preferred for v in state.vips if v.address.split("/")[0] == _pool(state).vip))
 
 
 def _marked_down(node: NodeState) -> str:
@@ -81,12 +73,11 @@ def _marked_down(node: NodeState) -> str:
 
 def _homes(state: LabState, seed: int) -> dict[str, str]:
     """Exporter address → the collector address its one datagram reached."""
-    pool = _pool(state)
+    the_pool = pool(state, POOL)
     flood = [sys.executable, "-m", "ha_udp_lb.lab.agents.flood"]
+    target = f"{the_pool.vip}:{the_pool.port}"
     senders = [
-        subprocess.Popen(
-            ["ip", "netns", "exec", e.netns, *flood, e.address, f"{pool.vip}:{pool.port}", _seed(seed, e), "1", "0"]
-        )
+        subprocess.Popen(["ip", "netns", "exec", e.netns, *flood, e.address, target, _seed(seed, e), "1", "0"])
         for e in state.exporters
     ]
     for sender in senders:

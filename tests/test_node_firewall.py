@@ -18,9 +18,9 @@ from ha_udp_lb.lab.agents.datagrams import payload
 from ha_udp_lb.lab.agents.flood import SIZE
 from ha_udp_lb.lab.host.control import received_others
 from ha_udp_lb.lab.host.site import down, up
-from ha_udp_lb.lab.host.state import ExporterState, LabState, NodeState, Overrides, PoolState
+from ha_udp_lb.lab.host.state import ExporterState, LabState, Overrides
+from tests.node_readings import master, pool, table_counter
 from tests.node_readings import metric as node_metric
-from tests.node_readings import table_counter
 
 pytestmark = pytest.mark.lab
 
@@ -71,7 +71,7 @@ def test_only_admitted_exporters_reach_a_collector_and_the_rest_are_counted(lab:
     refused = sent * (EXPORTERS - ADMITTED)
     assert table_counter(state, f"{kernel_id(POOL)}_refused") - before == refused, plane
     metric = f'ha_udp_lb_refused_datagrams_total{{pool="{POOL}",cause="source"}}'
-    reported = node_metric(_master(state), metric, until=refused)
+    reported = node_metric(master(state, POOL), metric, until=refused)
     assert reported == refused, f"{plane}: the agent reports {metric} {reported}"
 
 
@@ -100,10 +100,10 @@ def test_a_node_forwards_nothing_but_its_pools_datagrams(lab: tuple[str, LabStat
     """An exporter's host makes the master its next hop to a collector: UDP to the collector's own port,
     a TCP connection and pings routed through the node reach nothing."""
     plane, state = lab
-    master = _master(state)
+    holder = master(state, POOL)
     exporter, collector = state.exporters[0], state.backends[0]
     before = table_counter(state, FORWARD_REFUSED)
-    route = f"ip route add {collector.address}/32 via {master.address.split('/')[0]}"
+    route = f"ip route add {collector.address}/32 via {holder.address.split('/')[0]}"
     _in_netns(exporter, route)
     try:
         port = collector.ports[0]
@@ -121,17 +121,8 @@ def test_a_node_forwards_nothing_but_its_pools_datagrams(lab: tuple[str, LabStat
         assert table_counter(state, FORWARD_REFUSED) - before >= 20 + 3 + 1, plane
 
 
-def _pool(state: LabState) -> PoolState:
-    return next(p for p in state.pools if p.name == POOL)
-
-
 def _target(state: LabState) -> str:
-    return f"{_pool(state).vip}:{_pool(state).port}"
-
-
-def _master(state: LabState) -> NodeState:
-    vip = _pool(state).vip
-    return state.node(next(v.preferred for v in state.vips if v.address.split("/")[0] == vip))
+    return f"{pool(state, POOL).vip}:{pool(state, POOL).port}"
 
 
 def _send(exporter: ExporterState, target: str, seed: int, count: int, seconds: float) -> subprocess.Popen[bytes]:
