@@ -19,12 +19,34 @@ from pathlib import Path
 from typing import Any
 
 from ha_udp_lb.core.config import parse_stack
+from ha_udp_lb.core.model import Stack
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.core.render import render_health, render_pool
 from ha_udp_lb.core.render_kernel import render_kernel
 from ha_udp_lb.node_agent import agent as agent_module
 from ha_udp_lb.node_agent import kernel, netlink, pools, report
 from tests.base_config import config
 
 ALIVE, CLOSED = "198.18.99.21", "198.18.99.22"
+CHECK = {"interval": 0.05, "timeout": 0.01, "holdDown": 2}
+POOLS = [
+    {
+        "name": "netflow",
+        "vip": "198.18.0.100",
+        "port": 2055,
+        "backends": [f"{ALIVE}:2055", f"{CLOSED}:2055"],
+        "healthCheck": CHECK,
+    },
+    {
+        "name": "syslog",
+        "vip": "198.18.0.100",
+        "port": 514,
+        "dataPlane": "nginx",
+        "backends": [f"{ALIVE}:2055", f"{CLOSED}:2055"],
+        "healthCheck": {**CHECK, "probe": "tcp", "port": 8080},
+    },
+]
+"""A kernel pool probed by udp, and an nginx pool by a TCP check that only the first collector answers."""
 FAULTS = {"netlink": 0.3, "swap": 0.5, "nginx": 0.5, "check": 0.2, "echo": 0.05, "disk": 0.2}
 """What fails, and how often, while faults are on."""
 FLIP_S = 3.0
@@ -40,11 +62,11 @@ def main(scratch: Path, turns: int) -> dict[str, Any]:
     collector.bind((ALIVE, 2055))
     # The syslog pool's TCP check, answered on one collector only; held open until the soak ends.
     listening = [collector, socket.create_server((ALIVE, 8080))]
-    stack = parse_stack(config(pools__0__backends=[f"{ALIVE}:2055", f"{CLOSED}:2055"]))
+    stack = parse_stack(config(pools=POOLS))
     ruleset = scratch / "kernel.nft"
     ruleset.write_text(next(iter(render_kernel(stack, stack.nodes[0]).values())).content)
     subprocess.run(["nft", "-f", str(ruleset)], check=True)
-    the_agent = agent_module.Agent(_settings(scratch, ruleset))
+    the_agent = agent_module.Agent(_settings(stack, scratch, ruleset))
     faults = _inject(the_agent, random.Random(29))
     told, slowest, flipped = set(), 0.0, time.monotonic()
     second: list[socket.socket] = []
@@ -98,42 +120,26 @@ def _flip(held: list[socket.socket]) -> list[socket.socket]:
     return [collector, socket.create_server((CLOSED, 8080))]
 
 
-def _settings(scratch: Path, ruleset: Path) -> dict[str, Any]:
-    pool = scratch / "syslog.conf"
-    pool.write_text(f"upstream pool_netflow {{\n    server {ALIVE}:2055;\n    server {CLOSED}:2055;\n}}\n")
-    backends = [{"endpoint": f"{a}:2055", "address": a, "port": 2055} for a in (ALIVE, CLOSED)]
-    check = {"interval": 0.05, "timeout": 0.01, "fall": 2, "rise": 2, "hold_down": 2.0, "probe": "udp"}
-    kernel_settings = {
-        "table": "ha_udp_lb",
-        "id": "p_netflow",
-        "ruleset": str(ruleset),
-        "weights": [1, 1],
-        "size": 8191,
-    }
-    return {
-        "node": "lb1",
-        "kernel_down": str(scratch / "kernel.down"),
-        "lock": str(scratch / "lock"),
-        "state": str(scratch / "health.json"),
-        "metrics": str(scratch / "metrics.prom"),
-        "announce": None,
-        "firewall": {
-            "table": "ha_udp_lb",
-            "ruleset": str(ruleset),
-            "refused": {},
-            "forward_refused": "forward_refused",
-        },
-        "pools": [
-            {"name": "netflow", "file": None, "backends": backends, "check": check, "kernel": kernel_settings},
-            {
-                "name": "syslog",
-                "file": str(pool),
-                "backends": backends,
-                "check": {**check, "probe": "tcp", "port": 8080},
-                "kernel": None,
-            },
-        ],
-    }
+def _settings(stack: Stack, scratch: Path, ruleset: Path) -> dict[str, Any]:
+    """The agent's settings as the program renders them for the first node, its paths in `scratch`, and
+    the nginx pool's file as rendered."""
+    rendered = render_health(stack, stack.nodes[0], {})[PATHS.health_config].content
+    settings: dict[str, Any] = json.loads(rendered)
+    for key, name in (
+        ("kernel_down", "kernel.down"),
+        ("lock", "lock"),
+        ("state", "health.json"),
+        ("metrics", "m.prom"),
+    ):
+        settings[key] = str(scratch / name)
+    settings["firewall"]["ruleset"] = str(ruleset)
+    for pool, rendered_pool in zip(settings["pools"], stack.pools, strict=True):
+        if pool["kernel"]:
+            pool["kernel"]["ruleset"] = str(ruleset)
+        if pool["file"]:
+            pool["file"] = str(scratch / f"{pool['name']}.conf")
+            Path(pool["file"]).write_text(next(iter(render_pool(stack, rendered_pool).values())).content)
+    return settings
 
 
 def _inject(the_agent: agent_module.Agent, rng: random.Random) -> dict[str, Any]:

@@ -25,19 +25,14 @@ def wrong_host_key(lab: HostsLab, config: dict[str, Any]) -> str:
     if "host key mismatch" not in result.output:
         # Once in eight CI runs the engine was cancelled with no step's error in its output: whatever
         # stopped it, nothing was created, so the same up again must fail for the key, as every other run.
-        print("the first wrong-key up failed without naming the key:", _errors(result.output))
+        print("the first wrong-key up failed without naming the key:", result.errors(), result.output[-1500:])
         result = lab.up(pinned, check=False)
         assert result.failed, "an up to hosts showing other keys than pinned succeeded"
-    assert "host key mismatch" in result.output, _errors(result.output)
+    assert "host key mismatch" in result.output, [*result.errors(), result.output[-1500:]]
     for node in lab.state.nodes:
         assert ssh_logins(node) == 0, f"{node.name} let the deploy log in"
         assert not ours_on(node), f"{node.name} received {ours_on(node)}"
     return result.output
-
-
-def _errors(output: str) -> list[str]:
-    """The engine's error diagnostics, and the tail, for a failure message."""
-    return [line[:400] for line in output.splitlines() if '"severity":"error"' in line] + [output[-1500:]]
 
 
 def _a_fresh_key() -> str:

@@ -167,9 +167,7 @@ class Agent:
                 evidence = self.hosts[address].evidence
                 if future is not None and future.done():
                     # A check that raised failed: counted, and its collector judged on it like any other.
-                    ok = future.exception() is None and bool(future.result())
-                    if future.exception() is not None:
-                        self.errors["check"] = self.errors.get("check", 0) + 1
+                    ok = isolated(self.errors, "check", future.result, False)
                     tally(evidence, check.port, ok, now)
                     self.checks[key] = None
                 if self.checks.get(key) is None and now >= self.next_check_ns.get(key, 0):

@@ -63,6 +63,10 @@ class Result:
     failed: bool = False
     """The command exited non-zero (only when asked not to raise)."""
 
+    def errors(self) -> list[str]:
+        """The engine's error diagnostics (a failed step's own error among them)."""
+        return list(_errors(self.output))
+
     def ran(self) -> list[str]:
         """`op name` of every step that called a provider, in the order the engine started them (the
         program's own components call none)."""
