@@ -18,11 +18,11 @@ import pytest
 
 from ha_udp_lb.core.project import REPO
 from ha_udp_lb.node_agent import kernel
-from ha_udp_lb.node_agent.agent import isolated
 from ha_udp_lb.node_agent.kernel import KernelPool
 from ha_udp_lb.node_agent.kernel_plane import TABLE_EVERY_NS, KernelPlane
 from ha_udp_lb.node_agent.lock import held
 from ha_udp_lb.node_agent.report import keep_bounded
+from ha_udp_lb.node_agent.steps import isolated
 from tests.agent_soak import FAULTS
 
 

@@ -6,11 +6,11 @@ import struct
 
 import pytest
 
-from ha_udp_lb.node_agent.agent import keep_turning
 from ha_udp_lb.node_agent.judge import CheckSettings, HostEvidence, Verdict, all_silent, judge, usable
 from ha_udp_lb.node_agent.kernel import KernelPool
 from ha_udp_lb.node_agent.pools import mark_down, marked_down
 from ha_udp_lb.node_agent.probes import ECHO_ID, EchoReply, PortUnreachable, checksum, echo_request, parse
+from ha_udp_lb.node_agent.steps import keep_turning
 
 CHECK = CheckSettings(interval=0.2, timeout=0.05, fall=2, rise=2, hold_down=5.0, probe="udp")
 S = 1_000_000_000

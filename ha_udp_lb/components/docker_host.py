@@ -16,6 +16,7 @@ from ha_udp_lb.core.templating import NodeFile
 from .transport import secret_content
 
 CAPABILITIES = ["NET_ADMIN", "NET_RAW", "NET_BROADCAST", "SYS_NICE"]
+TUN = "/dev/net/tun"
 """What keepalived needs in a container to add addresses and send adverts and GARPs, and to run on
 real-time scheduling (the socket watcher puts it there)."""
 
@@ -50,6 +51,8 @@ class DockerHost:
             hostname=self._node.name,
             image=self._image.image_name,
             capabilities=docker.ContainerCapabilitiesArgs(adds=CAPABILITIES),
+            # The health agent replays NetFlow/IPFIX templates through a TUN device (node_agent.replay_device).
+            devices=[docker.ContainerDeviceArgs(host_path=TUN, container_path=TUN)],
             networks_advanced=[
                 docker.ContainerNetworksAdvancedArgs(name=self._network.name, ipv4_address=str(self._node.address.ip))
             ],

@@ -171,6 +171,9 @@ class Pool(Frozen):
     protocol: Literal["netflow", "ipfix", "sflow", "syslog", "snmp-trap", "other"] | None = None
     """What the exporters send; unset, it is read from the port (2055/9995/9996 netflow, 4739 ipfix,
     6343 sflow, 514 syslog, 162 snmp-trap, anything else other)."""
+    template_replay: Bool | None = None
+    """NetFlow v9/IPFIX: the node keeps each exporter's templates and replays them, as the exporter, to
+    the collector it moves to (node_agent.template_keeper). Unset: on for such pools on IPv4."""
     health_check: HealthCheck = HealthCheck()
     allowed_sources: SourcePrefixes | None = None
     """The exporters this pool admits (core.admission); unset, the stack's `allowedSources`, else anyone."""
@@ -196,6 +199,10 @@ class Pool(Frozen):
     def flow_protocol(self) -> str:
         """`protocol`, or what the port says."""
         return self.protocol or WELL_KNOWN_PORTS.get(self.port, "other")
+
+    @property
+    def replays_templates(self) -> bool:
+        return self.template_replay is not False and self.flow_protocol in TEMPLATED_PROTOCOLS and self.vip.version == 4
 
     _vip_text = field_validator("vip", mode="before")(address_text)
 

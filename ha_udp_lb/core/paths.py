@@ -58,6 +58,11 @@ class Paths:
         return f"{self.run_dir}/health.json"
 
     @property
+    def template_state(self) -> str:
+        """The exporters' templates the agent keeps (node_agent.template_keeper), for its next start."""
+        return f"{self.run_dir}/templates.json"
+
+    @property
     def announced(self) -> str:
         """routing bgp: the VIPs the agent last put on lo, so the teardown withdraws exactly those."""
         return f"{self.run_dir}/announced"

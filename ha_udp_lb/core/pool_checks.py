@@ -93,6 +93,20 @@ def _identity(stack: Stack) -> Findings:
             yield Problem(
                 f"{key}.mergeExporters", True, "means something only with dataPlane nginx and source none; remove it"
             )
+        if pool.template_replay and pool.flow_protocol not in TEMPLATED_PROTOCOLS:
+            yield Problem(
+                f"{key}.templateReplay",
+                True,
+                f"pool {pool.name} carries {pool.flow_protocol}, which has no templates to replay; remove it, "
+                "or set protocol: netflow or ipfix if that is what its exporters send",
+            )
+        elif pool.template_replay and pool.vip.version != 4:
+            yield Problem(
+                f"{key}.templateReplay",
+                True,
+                f"templates are replayed on IPv4 pools only for now, and pool {pool.name} listens on {pool.vip}; "
+                "remove it",
+            )
 
 
 def _health_checks(stack: Stack) -> Findings:

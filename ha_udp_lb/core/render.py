@@ -17,7 +17,7 @@ from .model import Node, Pool, Stack
 from .paths import PATHS
 from .procnet import proc_net_local_address
 from .project import PROJECT
-from .render_kernel import FORWARD_REFUSED, guard_counters, kernel_id
+from .render_kernel import FORWARD_REFUSED, REPLAY_DEVICE, TEMPLATE_LOG_GROUP, guard_counters, kernel_id, template_pools
 from .templating import NodeFile, common_context, render_template, restart_dropin
 
 
@@ -84,6 +84,12 @@ def render_health(stack: Stack, node: Node, agent: Mapping[str, str]) -> dict[st
             "ruleset": PATHS.kernel_ruleset,
             "refused": guard_counters(stack),
             "forward_refused": FORWARD_REFUSED,
+        },
+        "templates": {
+            "group": TEMPLATE_LOG_GROUP,
+            "device": REPLAY_DEVICE,
+            "state": PATHS.template_state,
+            "pools": template_pools(stack),
         },
         "pools": [
             {

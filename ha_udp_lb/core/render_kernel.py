@@ -14,6 +14,10 @@ from .templating import NodeFile, render_template
 
 FORWARD_REFUSED = "forward_refused"
 """The counter of what the forward chain drops: anything routed through the node that no pool rewrote."""
+TEMPLATE_LOG_GROUP = 2055
+"""The nfnetlink_log group that carries template packets to the agent (node_agent.template_log)."""
+REPLAY_DEVICE = "hulb-replay"
+"""The agent's TUN device: replayed templates enter the node there (node_agent.replay_device)."""
 
 
 def render_kernel(stack: Stack, node: Node) -> dict[str, NodeFile]:
@@ -23,6 +27,9 @@ def render_kernel(stack: Stack, node: Node) -> dict[str, NodeFile]:
         table=PATHS.kernel_table,
         guards=[guard for pool in stack.pools if (guard := pool_guard(stack, pool))["allowed"] or guard["rate"]],
         pools=[kernel_pool(p) for p in stack.pools_on("kernel")],
+        template_pools=template_pools(stack),
+        template_group=TEMPLATE_LOG_GROUP,
+        replay_device=REPLAY_DEVICE,
         forward_refused=FORWARD_REFUSED,
         node=node,
     )
@@ -42,6 +49,11 @@ def pool_guard(stack: Stack, pool: Pool) -> dict[str, Any]:
         "allowed": [str(p) for p in admitted if p.version == pool.vip.version] if admitted else [],
         "rate": {"per_second": rate.per_second, "burst": rate.burst_datagrams} if rate else None,
     }
+
+
+def template_pools(stack: Stack) -> list[dict[str, Any]]:
+    """The pools whose exporters' templates the node keeps and replays."""
+    return [{"name": p.name, "vip": str(p.vip), "port": p.port} for p in stack.pools if p.replays_templates]
 
 
 def guard_counters(stack: Stack) -> dict[str, dict[str, str]]:

@@ -6,7 +6,6 @@ import ipaddress
 import json
 import select
 import time
-import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -19,11 +18,12 @@ from .kernel_plane import KernelPlane
 from .lock import held
 from .probes import EchoReply, PortUnreachable, Wire
 from .settings import Host, pool_configs, probe_hosts, tally
+from .steps import isolated, keep_turning
+from .template_keeper import TemplateKeeper
 
 BURST_GAP_NS = 1_000_000_000
 """After a refusal, every port of that host is poked at once, at most once a second."""
 REPORT_EVERY_NS = 1_000_000_000
-ERROR_PAUSE_S = 0.5
 T = TypeVar("T")
 RETRY_FIRST_NS, RETRY_MAX_NS = 100_000_000, 5_000_000_000
 """A change the node did not take (nginx -t or nft refused it, apply held the lock, it raised) is tried
@@ -48,6 +48,8 @@ class Agent:
         self.counts: dict[tuple[str, str], int] = {}
         self.reported_ns = 0
         self.behind, self.retry_ns, self.backoff_ns = True, 0, RETRY_FIRST_NS
+        self.moving: set[str] = set()
+        """Pools whose exporters go elsewhere once the node takes the pending change."""
         """The node does not run what the verdicts say (at start: not known to): reconcile when due."""
         self.errors: dict[str, int] = {}
         """Step → how often it raised: each step is isolated, so one failing never stops the others."""
@@ -61,6 +63,7 @@ class Agent:
         kernel_pools = {p.name: p.kernel for p in self.pools if p.kernel}
         self.kernel = KernelPlane(kernel_pools, str(config["kernel_down"]), self._backends(), config.get("firewall"))
         self.announcer = Announcer.from_config(config.get("announce"))
+        self.templates = TemplateKeeper(config.get("templates"))
 
     def run(self) -> None:
         """Until stopped; its metrics go with it, so that nothing claims health while it is not judging."""
@@ -80,8 +83,12 @@ class Agent:
         wake = min(wake, self._isolated("check", self._run_checks, later, now), self.retry_ns if self.behind else later)
         wake = min(wake, self._isolated("kernel", self.kernel.watch, later, now))
         wake = min(wake, self._isolated("announce", self.announcer.follow, later, now))
-        ready, _, _ = select.select(list(self.wire.icmp.values()), [], [], max(0, wake - now) / 1e9)
+        wake = min(wake, self._isolated("replay", self.templates.replay, later, now))
+        readable = [*self.wire.icmp.values(), *self.templates.sockets()]
+        ready, _, _ = select.select(readable, [], [], max(0, wake - now) / 1e9)
         now = time.monotonic_ns()
+        if set(ready) & set(self.templates.sockets()):
+            self._isolated("templates", self.templates.take, None, now)
         for version, sock in self.wire.icmp.items():
             if sock in ready:
                 self._isolated("receive", self._drain, None, version, now)
@@ -100,6 +107,9 @@ class Agent:
         """Bring the pool files and slot maps to the verdicts; what the node did not take is tried again."""
         if self._isolated("sync", self._sync_pool_files, False):
             self.behind, self.backoff_ns = False, RETRY_FIRST_NS
+            # Exporters now reach other collectors: give those their templates (template_keeper).
+            self.templates.moved(self.moving, now)
+            self.moving = set()
             return
         self.sync_failures += 1
         self.behind, self.retry_ns = True, now + self.backoff_ns
@@ -188,7 +198,9 @@ class Agent:
                 self.views[pool.name][endpoint] = new
             before = self.sendable[pool.name]
             self.sendable[pool.name] = usable(self.views[pool.name], pool.check.panic_below, before.panicking)
-            changed |= self.sendable[pool.name].backends != before.backends
+            if self.sendable[pool.name].backends != before.backends:
+                changed = True
+                self.moving.add(pool.name)
             if self.sendable[pool.name].panicking != before.panicking:
                 state = "too few collectors healthy: sending to all" if not before.panicking else "enough healthy again"
                 if all_silent(self.views[pool.name]):
@@ -250,42 +262,18 @@ class Agent:
         # The table reloaded, or a pool file someone else rewrote: put the verdicts back now.
         if self.kernel.keep() or (not self.behind and self._pool_file_changes()):
             self.behind, self.retry_ns = True, now
+            self.moving |= set(self.sendable)
+        self._isolated("templates", self.templates.keep, None, now)
         self.reported_ns = now
         report.write_atomically(self.state_path, report.state_json(self.node, now, self.views, self.transitions))
         hosts = {address: host.evidence for address, host in self.hosts.items()}
         metrics = report.metrics(self.views, self.counts, hosts, self.sent) + report.pool_states(
             self.views, self.sendable
         )
-        metrics += self.kernel.metrics() + self.announcer.metrics()
+        metrics += self.kernel.metrics() + self.announcer.metrics() + self.templates.metrics()
         metrics += report.liveness(self.last_turn_s or time.time(), self.turn_errors)
         metrics += report.reconciling(not self.behind, self.sync_failures, self.errors)
         report.write_atomically(self.metrics_path, metrics)
-
-
-def isolated(errors: dict[str, int], step: str, action: Callable[..., T], fallback: T, *args: Any) -> T:
-    """`action(*args)`, or `fallback` when it raises: counted in `errors` by step, and logged the first
-    time and every 100th, so that a repeating fault neither stops the agent nor floods its log."""
-    try:
-        return action(*args)
-    except Exception:  # one probe, check or action failing must not stop the others
-        errors[step] = errors.get(step, 0) + 1
-        if errors[step] % 100 == 1:
-            trace = traceback.format_exc().strip().replace("\n", " | ")
-            report.log(f"{step} failed ({errors[step]} so far), going on: {trace}")
-        return fallback
-
-
-def keep_turning(turn: Callable[[], None], failed: Callable[[], None], pause_s: float = ERROR_PAUSE_S) -> None:
-    """Run `turn` for ever. One that fails is logged with its traceback and counted, and the next runs
-    after `pause_s`: a bad turn (a file gone, a command refused) must not end the agent, and a repeating
-    one must not spin."""
-    while True:
-        try:
-            turn()
-        except Exception:  # whatever one turn hit, the next one runs
-            report.log("a turn failed, going on: " + traceback.format_exc().strip().replace("\n", " | "))
-            failed()
-            time.sleep(pause_s)
 
 
 def load(path: str) -> Agent:

@@ -109,6 +109,7 @@ def container_calls(r: Registration, extra: list[str], sysctls: bool = True) -> 
             "stopSignal",
             "stopTimeout",
             "tmpfs",
+            "devices",
         },
     )
     argv = ["create", "--name", inputs["name"], *extra]
@@ -127,6 +128,8 @@ def container_calls(r: Registration, extra: list[str], sysctls: bool = True) -> 
             argv += ["--ip", network["ipv4Address"]]
     for key, value in sorted(inputs.get("sysctls", {}).items() if sysctls else ()):
         argv += ["--sysctl", f"{key}={value}"]
+    for device in inputs.get("devices", []):
+        argv += ["--device", f"{device['hostPath']}:{device.get('containerPath', device['hostPath'])}"]
     for path, options in sorted(inputs.get("tmpfs", {}).items()):
         argv += ["--tmpfs", f"{path}:{options}" if options else path]
     if "restart" in inputs:

@@ -116,6 +116,8 @@ def main(argv: list[str]) -> None:
     flows = records(exporter, packets * RECORDS_PER_PACKET)
     boot_ms = int(time.time() * 1000) - 3_600_000
     start = time.monotonic()
+    # When packet n goes out (start + n / RATE): what a drill needs to say which records fell in a window.
+    print(f"started {time.time():.6f}", flush=True)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind((source, 0))
         for n in range(packets):

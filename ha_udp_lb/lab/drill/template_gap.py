@@ -1,0 +1,116 @@
+"""The template gap, drilled with real collectors: NetFlow v9 and IPFIX exporters (three layouts under
+one template ID) send their templates once and then only data, as routers do between refreshes of a
+minute or more; a collector is killed mid-stream; the exporters it had move to the others. A moved
+exporter's records are decoded at its new collector only if that collector has its template — from
+the exporter's next refresh (minutes away here) or from the node's replay (node_agent.template_keeper).
+
+For each exporter: whether it moved, what it sent after the failover window, what the collectors
+decoded (each record checked against what that exporter sent), and when its new collector decoded its
+first record."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from ..agents.flow_exporter import RECORDS_PER_PACKET, Flow, records
+from ..host.collectors import received_lines
+from ..host.control import stop_backend
+from ..host.state import LabState, PoolState
+from .collectors import lost_collector
+from .netflow import decoded_by_collector, stop_nfcapd
+
+WINDOW_S = 0.3
+"""After the kill: what is sent within it may be lost (the collector's death noticed and acted on)."""
+NEVER = 1 << 30
+"""A refresh that never comes within the drill: the template goes out with the first packet only."""
+
+
+@dataclass
+class Outcome:
+    exporter: int
+    version: int
+    moved: bool
+    sent_after: int
+    """Records sent after the failover window."""
+    decoded_after: int
+    """Of those, the ones a collector decoded."""
+    wrong: int
+    """Records decoded to values this exporter never sent (another exporter's template)."""
+    first_after_s: float | None
+    """From the kill to the send time of its first record decoded after it (None: none was)."""
+
+
+def drill(
+    state: LabState, kind: str, packets: int = 200, rate: float = 50.0, kill_after_s: float = 1.5
+) -> list[Outcome]:
+    """Every exporter sends `packets` at `rate`; the pool's first collector dies `kill_after_s` in."""
+    pool = next(p for p in state.pools if p.name == "netflow")
+    senders = [_start(state, pool, e.index, e.netns, e.address, packets, rate) for e in state.exporters]
+    starts = [float(sender.stdout.readline().split()[1]) for sender in senders]  # type: ignore[union-attr]
+    time.sleep(max(0.0, min(starts) + kill_after_s - time.time()))
+    killed_at = time.time()
+    stop_backend(lost_collector(state))
+    for sender in senders:
+        assert sender.wait(timeout=60) == 0, f"exporter {sender.args!r} failed"
+    time.sleep(2.5)  # nfacctd writes out every second
+    decoded = _decoded(state, pool, kind)
+    return [
+        _outcome(e.index, starts[n], killed_at, decoded.get(e.address, []), packets, rate)
+        for n, e in enumerate(state.exporters)
+    ]
+
+
+def version(exporter: int) -> int:
+    return 9 if exporter % 2 == 0 else 10
+
+
+def _start(
+    state: LabState, pool: PoolState, index: int, netns: str, address: str, packets: int, rate: float
+) -> subprocess.Popen[str]:
+    argv = ["ha_udp_lb.lab.agents.flow_exporter", address, f"{pool.vip}:{pool.port}", str(version(index))]
+    argv += [str(index), str(packets), str(NEVER), str(rate)]
+    return subprocess.Popen(
+        ["ip", "netns", "exec", netns, sys.executable, "-m", *argv], stdout=subprocess.PIPE, text=True
+    )
+
+
+def _decoded(state: LabState, pool: PoolState, kind: str) -> dict[str, list[Flow]]:
+    """Exporter address → every record the surviving collectors decoded from it."""
+    found: dict[str, list[Flow]] = {}
+    if kind == "nfcapd":
+        for flows in decoded_by_collector(state, pool).values():
+            for router, flow in flows:
+                found.setdefault(router, []).append(flow)
+        return found
+    stop_nfcapd(state, pool)
+    for address, port in pool.backends:
+        for row in received_lines(kind, state.backend(address), port):
+            peer, src, dst, sport, dport, proto, packets, octets = row.split(",")
+            number = int(proto) if proto.isdigit() else {"udp": 17}.get(proto.lower(), -1)
+            flow = Flow(src, dst, int(sport), int(dport), number, int(packets), int(octets))
+            found.setdefault(peer, []).append(flow)
+    return found
+
+
+def _outcome(exporter: int, start: float, killed_at: float, flows: list[Flow], packets: int, rate: float) -> Outcome:
+    sent = records(exporter, packets * RECORDS_PER_PACKET)
+    right = {flow.dport for flow in flows if flow.dport < len(sent) and sent[flow.dport] == flow}
+
+    def sent_at(index: int) -> float:
+        return start + (index // RECORDS_PER_PACKET) / rate
+
+    after = [i for i in range(len(sent)) if sent_at(i) >= killed_at + WINDOW_S]
+    before = [i for i in right if sent_at(i) < killed_at]
+    firsts = [sent_at(i) - killed_at for i in right if sent_at(i) >= killed_at]
+    return Outcome(
+        exporter=exporter,
+        version=version(exporter),
+        moved=not before,
+        sent_after=len(after),
+        decoded_after=len(right & set(after)),
+        wrong=len(flows) - sum(1 for f in flows if f.dport < len(sent) and sent[f.dport] == f),
+        first_after_s=min(firsts, default=None),
+    )

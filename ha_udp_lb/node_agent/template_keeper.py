@@ -1,0 +1,129 @@
+"""Template continuity: the node keeps every NetFlow v9/IPFIX exporter's templates as its table copies
+them to the agent, and when an exporter's collector changes (a collector died or returned, the table
+was reloaded, the agent restarted after a deploy) replays them into the node as that exporter, so the
+new collector can decode its very next record instead of waiting minutes for the exporter's refresh.
+
+Only the node that holds the pool's VIP replays (the VRRP master; every node with `routing: bgp`), so
+a collector hears each exporter's templates from one node. The cache is written to the node's run
+directory as the packets a replay would send, and read back when the agent starts."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+from . import report
+from .local_address import is_local
+from .replay_device import ReplayDevice
+from .template_cache import TemplateCache
+from .template_log import TemplateLog
+
+AGAIN_AFTER_NS = (0, 300_000_000, 1_000_000_000)
+"""A replay goes out at once and twice more: nginx takes a reload into new workers some time after
+it was asked, and the kernel plane's rewrite is instant; a collector takes a template it knows as a refresh."""
+SAVE_EVERY_NS = 1_000_000_000
+
+
+class TemplateKeeper:
+    def __init__(self, settings: dict[str, Any] | None) -> None:
+        settings = settings or {}
+        self.pools: dict[tuple[str, int], str] = {(p["vip"], p["port"]): p["name"] for p in settings.get("pools", [])}
+        """(VIP, port) → pool name, for every pool whose templates follow its exporters."""
+        self.path = str(settings.get("state", ""))
+        self.cache = TemplateCache()
+        self.log: TemplateLog | None = None
+        self.device: ReplayDevice | None = None
+        self.taken, self.replayed = 0, {name: 0 for name in self.pools.values()}
+        self.due: dict[str, list[int]] = {}
+        """Pool → when its next replays go out."""
+        self.saved_ns, self.unsaved = 0, False
+        if not self.pools:
+            return
+        try:
+            self.log, self.device = TemplateLog(int(settings["group"])), ReplayDevice(str(settings["device"]))
+        except OSError as error:  # the node runs on without continuity, and says so (metric, log)
+            report.log(f"template continuity off: {error}")
+            return
+        self._load(time.monotonic_ns())
+
+    def sockets(self) -> list[socket.socket]:
+        return [self.log.sock] if self.log else []
+
+    def take(self, now: int) -> None:
+        """The template packets the table copied since the last turn, into the cache."""
+        for datagram in self.log.receive() if self.log else []:
+            pool = self.pools.get((datagram.destination, datagram.destination_port))
+            if pool is not None:
+                self.taken += 1
+                learned = self.cache.learn(pool, datagram.source, datagram.source_port, datagram.payload, now)
+                self.unsaved |= learned
+
+    def moved(self, pools: set[str] | None, now: int) -> None:
+        """Exporters of `pools` (None: every pool) now go elsewhere: replay their templates when due."""
+        for name in set(self.pools.values()) if pools is None else pools & set(self.pools.values()):
+            self.due[name] = [now + after for after in AGAIN_AFTER_NS]
+
+    def replay(self, now: int) -> int:
+        """Send the replays that are due; returns when the next one is."""
+        for (vip, port), name in self.pools.items():
+            due = self.due.get(name, [])
+            if due and due[0] <= now:
+                self.due[name] = [at for at in due if at > now]
+                if self.device and is_local(vip):
+                    for replay in self.cache.replays(name, now):
+                        self.device.send(replay.address, replay.port, vip, port, replay.payload)
+                        self.replayed[name] += 1
+        return min((at for due in self.due.values() for at in due), default=now + SAVE_EVERY_NS)
+
+    def keep(self, now: int) -> None:
+        """Forget the silent exporters, and save the cache when it changed (at most once a second)."""
+        self.unsaved |= self.cache.forget_silent(now) > 0
+        if self.unsaved and self.path and now - self.saved_ns >= SAVE_EVERY_NS:
+            saved = [
+                [name, r.address, r.port, r.payload.hex()]
+                for name in self.replayed
+                for r in self.cache.replays(name, now)
+            ]
+            report.write_atomically(self.path, json.dumps(saved))
+            self.saved_ns, self.unsaved = now, False
+
+    def _load(self, now: int) -> None:
+        try:
+            saved = json.loads(Path(self.path).read_text()) if self.path else []
+        except (OSError, ValueError):
+            return
+        for name, address, port, payload in saved if isinstance(saved, list) else []:
+            if name in self.replayed:
+                self.cache.learn(name, str(address), int(port), bytes.fromhex(str(payload)), now)
+        self.moved(None, now)  # a deploy may have moved exporters before this agent started
+
+    def metrics(self) -> str:
+        lines = [
+            "# HELP ha_udp_lb_template_continuity 1 while the node keeps and replays exporters' templates.",
+            "# TYPE ha_udp_lb_template_continuity gauge",
+            f"ha_udp_lb_template_continuity {1 if self.device else 0}",
+            "# HELP ha_udp_lb_template_exporters Exporters (address, port, source ID) whose templates the node keeps.",
+            "# TYPE ha_udp_lb_template_exporters gauge",
+            f"ha_udp_lb_template_exporters {len(self.cache.exporters)}",
+            "# HELP ha_udp_lb_templates_kept Template and options-template records kept.",
+            "# TYPE ha_udp_lb_templates_kept gauge",
+            f"ha_udp_lb_templates_kept {self.cache.templates()}",
+            "# HELP ha_udp_lb_template_cache_bytes Bytes of records kept (bounded by MAX_BYTES).",
+            "# TYPE ha_udp_lb_template_cache_bytes gauge",
+            f"ha_udp_lb_template_cache_bytes {self.cache.bytes}",
+            "# HELP ha_udp_lb_template_packets_total Template packets the table copied to the agent.",
+            "# TYPE ha_udp_lb_template_packets_total counter",
+            f"ha_udp_lb_template_packets_total {self.taken}",
+            "# HELP ha_udp_lb_template_dropped_total Templates not kept, by cause (evicted, too_many, missed).",
+            "# TYPE ha_udp_lb_template_dropped_total counter",
+            f'ha_udp_lb_template_dropped_total{{cause="evicted"}} {self.cache.evicted}',
+            f'ha_udp_lb_template_dropped_total{{cause="too_many"}} {self.cache.refused}',
+            f'ha_udp_lb_template_dropped_total{{cause="missed"}} {self.log.overruns if self.log else 0}',
+            "# HELP ha_udp_lb_template_replays_total Template packets replayed to an exporter's new collector.",
+            "# TYPE ha_udp_lb_template_replays_total counter",
+        ]
+        lines += [f'ha_udp_lb_template_replays_total{{pool="{name}"}} {n}' for name, n in sorted(self.replayed.items())]
+        return "\n".join(lines) + "\n"

@@ -1,0 +1,47 @@
+"""Template continuity on the lab with real collectors: a collector killed while its NetFlow v9 and
+IPFIX exporters send only data (their templates went out once, minutes before the next refresh), on
+each data plane; nfcapd behind the kernel plane, pmacct's nfacctd behind nginx. Every record a moved
+exporter sends after the failover window is decoded right at its new collector — which has it only
+because the node replayed the exporter's templates there (with `templateReplay: false` it decodes
+none: bench/template_gap.py measures both)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from ha_udp_lb.lab.drill.template_gap import drill
+from ha_udp_lb.lab.host.site import down, up
+from ha_udp_lb.lab.host.state import LabState, Overrides
+from tests.node_readings import master, metric
+
+pytestmark = pytest.mark.lab
+
+PLANES: dict[str, tuple[Overrides, str]] = {
+    "kernel": ({"dataPlane": "kernel"}, "nfcapd"),
+    "nginx": ({"dataPlane": "nginx"}, "nfacctd"),
+}
+
+
+@pytest.fixture(params=sorted(PLANES))
+def lab(request: pytest.FixtureRequest) -> Iterator[tuple[LabState, str]]:
+    overrides, kind = PLANES[request.param]
+    down()
+    state = up("dev", exporters=6, collectors={"netflow": kind}, overrides=overrides)
+    try:
+        yield state, kind
+    finally:
+        down()
+
+
+def test_a_moved_exporter_is_decoded_at_its_new_collector_at_once(lab: tuple[LabState, str]) -> None:
+    state, kind = lab
+    outcomes = drill(state, kind)
+    moved = [o for o in outcomes if o.moved]
+    assert moved and {o.version for o in moved} == {9, 10}, f"the kill must move both kinds: {outcomes}"
+    for outcome in outcomes:
+        assert outcome.wrong == 0, f"{kind} decoded records exporter {outcome.exporter} never sent: {outcome}"
+        assert outcome.decoded_after == outcome.sent_after, f"{kind} lost records after the window: {outcome}"
+    replayed = metric(master(state, "netflow"), 'ha_udp_lb_template_replays_total{pool="netflow"}')
+    assert replayed is not None and replayed >= len(moved)
