@@ -53,7 +53,11 @@ def pool_guard(stack: Stack, pool: Pool) -> dict[str, Any]:
 
 def template_pools(stack: Stack) -> list[dict[str, Any]]:
     """The pools whose exporters' templates the node keeps and replays."""
-    return [{"name": p.name, "vip": str(p.vip), "port": p.port} for p in stack.pools if p.replays_templates]
+    return [
+        {"name": p.name, "vip": str(p.vip), "port": p.port, "plane": p.data_plane}
+        for p in stack.pools
+        if p.replays_templates
+    ]
 
 
 def guard_counters(stack: Stack) -> dict[str, dict[str, str]]:

@@ -107,13 +107,20 @@ class Agent:
         """Bring the pool files and slot maps to the verdicts; what the node did not take is tried again."""
         if self._isolated("sync", self._sync_pool_files, False):
             self.behind, self.backoff_ns = False, RETRY_FIRST_NS
-            # Exporters now reach other collectors: give those their templates (template_keeper).
-            self.templates.moved(self.moving, now)
+            self.templates.moved(self.moving, now)  # what moved without a swap of its own (a reload)
             self.moving = set()
             return
         self.sync_failures += 1
         self.behind, self.retry_ns = True, now + self.backoff_ns
         self.backoff_ns = min(2 * self.backoff_ns, RETRY_MAX_NS)
+
+    def _moved(self, pool: str) -> None:
+        """The node took `pool`'s change: its exporters reach other collectors now; give those their
+        templates at once (template_keeper)."""
+        now = time.monotonic_ns()
+        self.moving.discard(pool)
+        self.templates.moved({pool}, now)
+        self._isolated("replay", self.templates.replay, None, now)
 
     def _failed(self) -> None:
         self.turn_errors += 1
@@ -231,12 +238,16 @@ class Agent:
         with held(self.lock) as ours:
             if not ours:
                 return False
-            in_step = self.kernel.sync(self._backends())
+            in_step = self.kernel.sync(self._backends(), self._moved)
             changes = self._pool_file_changes()
             if not changes:
                 return in_step
             started = time.monotonic_ns()
             problem = pools.apply(changes)
+            if problem is None:
+                for pool in self.pools:
+                    if pool.file in changes:
+                        self._moved(pool.name)
         took = f"{(time.monotonic_ns() - started) / 1e6:.0f} ms"
         names = ", ".join(sorted(Path(p).stem for p in changes))
         report.log(

@@ -4,6 +4,7 @@ the healthy set, tell keepalived within 20 ms when the table is gone (kernel poo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +48,10 @@ class KernelPlane:
         tables = {pool.table for pool in self.pools.values()}
         return kernel.run(tables.pop(), maps) if maps and len(tables) == 1 else None
 
-    def sync(self, sendable: SendTo) -> bool:
-        """One transaction per pool, so the first pool's exporters move without waiting for the others'.
-        False when nftables refused one: those pools keep their slots, and the agent tries again."""
+    def sync(self, sendable: SendTo, swapped: Callable[[str], None] = lambda name: None) -> bool:
+        """One transaction per pool, so the first pool's exporters move without waiting for the others'
+        (and `swapped(pool)` follows each at once). False when nftables refused one: those pools keep
+        their slots, and the agent tries again."""
         in_step = True
         for name, pool in self.pools.items():
             wanted = pool.table_for(sendable[name])
@@ -62,6 +64,7 @@ class KernelPlane:
                 in_step = False
                 continue
             self.tables[name] = wanted
+            swapped(name)
             report.log(f"pool {name}: {len(maps[f'{pool.id}_addrs'])} kernel slots swapped")
         return in_step
 

@@ -21,9 +21,14 @@ from .replay_device import ReplayDevice
 from .template_cache import TemplateCache
 from .template_log import TemplateLog
 
-AGAIN_AFTER_NS = (0, 300_000_000, 1_000_000_000)
-"""A replay goes out at once and twice more: nginx takes a reload into new workers some time after
-it was asked, and the kernel plane's rewrite is instant; a collector takes a template it knows as a refresh."""
+REPLAY_AFTER_NS = {
+    "kernel": (0, 1_000_000_000),
+    "nginx": (0, 100_000_000, 200_000_000, 400_000_000, 800_000_000, 1_600_000_000),
+}
+"""When a pool's replays go out after its change: the kernel plane's rewrite is live at once (one more a
+second later, should that one have been lost); nginx's new workers take over from the old some time
+after a reload (0.1–0.5 s measured), and a replay the old ones forward reaches the old collector, so
+nginx pools get one at every doubling. A collector takes a template it already has as a refresh."""
 SAVE_EVERY_NS = 1_000_000_000
 
 
@@ -32,6 +37,7 @@ class TemplateKeeper:
         settings = settings or {}
         self.pools: dict[tuple[str, int], str] = {(p["vip"], p["port"]): p["name"] for p in settings.get("pools", [])}
         """(VIP, port) → pool name, for every pool whose templates follow its exporters."""
+        self.schedule = {p["name"]: REPLAY_AFTER_NS[p["plane"]] for p in settings.get("pools", [])}
         self.path = str(settings.get("state", ""))
         self.cache = TemplateCache()
         self.log: TemplateLog | None = None
@@ -64,7 +70,7 @@ class TemplateKeeper:
     def moved(self, pools: set[str] | None, now: int) -> None:
         """Exporters of `pools` (None: every pool) now go elsewhere: replay their templates when due."""
         for name in set(self.pools.values()) if pools is None else pools & set(self.pools.values()):
-            self.due[name] = [now + after for after in AGAIN_AFTER_NS]
+            self.due[name] = [now + after for after in self.schedule[name]]
 
     def replay(self, now: int) -> int:
         """Send the replays that are due; returns when the next one is."""
@@ -73,9 +79,10 @@ class TemplateKeeper:
             if due and due[0] <= now:
                 self.due[name] = [at for at in due if at > now]
                 if self.device and is_local(vip):
-                    for replay in self.cache.replays(name, now):
+                    replays = self.cache.replays(name, now)
+                    for replay in replays:
                         self.device.send(replay.address, replay.port, vip, port, replay.payload)
-                        self.replayed[name] += 1
+                    self.replayed[name] += len(replays)
         return min((at for due in self.due.values() for at in due), default=now + SAVE_EVERY_NS)
 
     def keep(self, now: int) -> None:

@@ -22,8 +22,6 @@ from ..host.state import LabState, PoolState
 from .collectors import lost_collector
 from .netflow import decoded_by_collector, stop_nfcapd
 
-WINDOW_S = 0.3
-"""After the kill: what is sent within it may be lost (the collector's death noticed and acted on)."""
 NEVER = 1 << 30
 """A refresh that never comes within the drill: the template goes out with the first packet only."""
 
@@ -34,7 +32,8 @@ class Outcome:
     version: int
     moved: bool
     sent_after: int
-    """Records sent after the failover window."""
+    """Records sent after the failover window (`window_s` from the kill: what is sent within it may be
+    lost while the collector's death is noticed and acted on)."""
     decoded_after: int
     """Of those, the ones a collector decoded."""
     wrong: int
@@ -44,7 +43,7 @@ class Outcome:
 
 
 def drill(
-    state: LabState, kind: str, packets: int = 200, rate: float = 50.0, kill_after_s: float = 1.5
+    state: LabState, kind: str, window_s: float, packets: int = 200, rate: float = 50.0, kill_after_s: float = 1.5
 ) -> list[Outcome]:
     """Every exporter sends `packets` at `rate`; the pool's first collector dies `kill_after_s` in."""
     pool = next(p for p in state.pools if p.name == "netflow")
@@ -58,7 +57,7 @@ def drill(
     time.sleep(2.5)  # nfacctd writes out every second
     decoded = _decoded(state, pool, kind)
     return [
-        _outcome(e.index, starts[n], killed_at, decoded.get(e.address, []), packets, rate)
+        _outcome(e.index, starts[n], killed_at + window_s, decoded.get(e.address, []), packets, rate, killed_at)
         for n, e in enumerate(state.exporters)
     ]
 
@@ -86,7 +85,10 @@ def _decoded(state: LabState, pool: PoolState, kind: str) -> dict[str, list[Flow
                 found.setdefault(router, []).append(flow)
         return found
     stop_nfcapd(state, pool)
+    lost = lost_collector(state).address
     for address, port in pool.backends:
+        if address == lost:  # what it wrote before it died says nothing of where exporters went after
+            continue
         for row in received_lines(kind, state.backend(address), port):
             peer, src, dst, sport, dport, proto, packets, octets = row.split(",")
             number = int(proto) if proto.isdigit() else {"udp": 17}.get(proto.lower(), -1)
@@ -95,14 +97,16 @@ def _decoded(state: LabState, pool: PoolState, kind: str) -> dict[str, list[Flow
     return found
 
 
-def _outcome(exporter: int, start: float, killed_at: float, flows: list[Flow], packets: int, rate: float) -> Outcome:
+def _outcome(
+    exporter: int, start: float, window_end: float, flows: list[Flow], packets: int, rate: float, killed_at: float
+) -> Outcome:
     sent = records(exporter, packets * RECORDS_PER_PACKET)
     right = {flow.dport for flow in flows if flow.dport < len(sent) and sent[flow.dport] == flow}
 
     def sent_at(index: int) -> float:
         return start + (index // RECORDS_PER_PACKET) / rate
 
-    after = [i for i in range(len(sent)) if sent_at(i) >= killed_at + WINDOW_S]
+    after = [i for i in range(len(sent)) if sent_at(i) >= window_end]
     before = [i for i in right if sent_at(i) < killed_at]
     firsts = [sent_at(i) - killed_at for i in right if sent_at(i) >= killed_at]
     return Outcome(
