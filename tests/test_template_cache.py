@@ -10,11 +10,15 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ha_udp_lb.core.config import parse_stack
+from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.core.render_kernel import render_kernel, template_pools
 from ha_udp_lb.lab.agents.flow_exporter import packet, records
 from ha_udp_lb.node_agent.flow_sets import parse
 from ha_udp_lb.node_agent.replay_device import _checksum, udp_packet
 from ha_udp_lb.node_agent.template_cache import FORGET_AFTER_NS, MAX_PAYLOAD, MAX_TEMPLATES, TemplateCache
 from ha_udp_lb.node_agent.template_log import udp_datagram
+from tests.base_config import config
 
 BOOT_MS = int(time.time() * 1000) - 3_600_000
 NOW = 10**12
@@ -175,3 +179,15 @@ def test_the_replayed_datagram_is_the_exporters_with_sound_checksums() -> None:
     pseudo = ip[12:20] + struct.pack("!BBH", 0, 17, len(ip) - 20)
     assert _checksum(pseudo + ip[20:]) == 0
     assert udp_datagram(ip) == ("198.18.5.2", 4000, "198.18.0.100", 2055, payload)
+
+
+def test_the_table_copies_template_packets_of_exactly_the_pools_that_replay_them() -> None:
+    def pool(name: str, port: int, **keys: object) -> dict[str, object]:
+        return {"name": name, "vip": "198.18.0.100", "port": port, "backends": ["198.18.0.21:9000"], **keys}
+
+    pools = [pool("netflow", 2055), pool("ipfix", 4739), pool("syslog", 514), pool("quiet", 9995, templateReplay=False)]
+    stack = parse_stack(config(pools=pools))
+    ruleset = render_kernel(stack, stack.nodes[0])[PATHS.kernel_ruleset].content
+    copied = [line.split()[5] for line in ruleset.splitlines() if "log group" in line]  # the dport of each rule
+    assert copied == ["2055", "2055", "4739", "4739"]
+    assert [p["name"] for p in template_pools(stack)] == ["netflow", "ipfix"]

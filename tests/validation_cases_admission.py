@@ -1,5 +1,5 @@
 """Malformed stack configs: what a pool admits (`allowedSources`, stack-wide or per pool), each
-exporter's `rateLimit`, and what the health agent sends on the wire."""
+exporter's `rateLimit`, what the health agent sends on the wire, and what it replays (`templateReplay`)."""
 
 from __future__ import annotations
 
@@ -67,4 +67,27 @@ ADMISSION_CASES: list[Case] = [
         "greater than or equal to 1",
     ),
     Case("rate limit typo", config(pools__0__rateLimit={"perSecnd": 10}), "pools[0].rateLimit.perSecnd", "perSecond"),
+    Case(
+        "templates replayed on a pool without any",
+        config(pools__0__port=514, pools__0__templateReplay=True),
+        "pools[0].templateReplay",
+        "carries syslog, which has no templates to replay",
+    ),
+    Case(
+        "templates replayed on IPv6",
+        config(
+            vips=[{"address": "2001:2::100/64", "vrid": 51}],
+            pools__0__vip="2001:2::100",
+            pools__0__backends=["[2001:2::21]:2055"],
+            pools__0__templateReplay=True,
+        ),
+        "pools[0].templateReplay",
+        "IPv4 pools only for now",
+    ),
+    Case(
+        "templateReplay not a boolean",
+        config(pools__0__templateReplay="on"),
+        "pools[0].templateReplay",
+        "true or false",
+    ),
 ]
