@@ -1,6 +1,7 @@
 """The throughput table in BENCHMARKS.md: exporters straight to the collectors, through the kernel plane,
 through nginx, and each plane again with every pool guarded (`allowedSources` admitting the exporters'
-subnet, a `rateLimit` per exporter far above what any sends: the cost of the checks, nothing refused) —
+subnet, a `rateLimit` per exporter far above what any sends: the cost of the checks, nothing refused),
+and without the rules that copy template packets to the agent (`templateReplay: false`) —
 same topology, same senders (bench/udpflood, 128-byte datagrams from four exporter namespaces), one run.
 For each path: the highest offered rate of a ladder at which the collectors' hosts receive ≥ 99.9 % of
 what was sent, and the host's CPU seconds per million datagrams there (from /proc/stat: senders and
@@ -28,7 +29,17 @@ DELIVERED = 0.999
 SECONDS = 3.0
 SENDER = REPO / "out" / "bench" / "udpflood"
 POOL_PORT = 2055  # the dev stack's netflow pool
-GUARDS = {"allowedSources": ["198.18.0.0/24"], "rateLimit": {"perSecond": 10_000_000}}
+GUARDS: dict[str, object] = {"allowedSources": ["198.18.0.0/24"], "rateLimit": {"perSecond": 10_000_000}}
+UNCOPIED: dict[str, object] = {"templateReplay": False}
+"""The netflow pool without template continuity's two rules (on by default): their cost, same run."""
+VARIANTS: dict[str, dict[str, object]] = {
+    "kernel": {},
+    "kernel+guards": GUARDS,
+    "kernel, templates not copied": UNCOPIED,
+    "nginx": {},
+    "nginx+guards": GUARDS,
+    "nginx, templates not copied": UNCOPIED,
+}
 
 
 def build_sender() -> None:
@@ -116,10 +127,10 @@ def climb(state: LabState, targets: list[str]) -> dict[str, object]:
 def main() -> None:
     build_sender()
     results = {}
-    for plane, guarded in (("kernel", False), ("kernel", True), ("nginx", False), ("nginx", True)):
-        name = f"{plane}+guards" if guarded else plane
+    for name, overrides in VARIANTS.items():
+        plane = name.split("+")[0].split(",")[0]
         down()
-        state = up("dev", exporters=4, overrides={"dataPlane": plane, **(GUARDS if guarded else {})})
+        state = up("dev", exporters=4, overrides={"dataPlane": plane, **overrides})
         try:
             count_at_collectors(state)
             vip = next(p.vip for p in state.pools if p.port == POOL_PORT)
