@@ -109,8 +109,10 @@ def test_options_templates_and_their_latest_data_follow_with_the_templates() -> 
         options = template_set(version, [(257, [(1, 4), (34, 4)])], options=True)
         sampling = struct.pack("!HHII", 257, 12, 1, 100)  # scope value 1, one packet in 100
         cache.learn("netflow", "198.18.5.1", 4000, message(version, options + sampling), NOW)
+        assert cache.options_seen == [("netflow", "198.18.5.1", 257)]  # the table is told to copy its data
+        assert cache.options_keys() == {("netflow", "198.18.5.1", 257)}
         newer = struct.pack("!HHII", 257, 12, 1, 1000)
-        cache.learn("netflow", "198.18.5.1", 4000, message(version, options + newer), NOW)
+        cache.learn("netflow", "198.18.5.1", 4000, message(version, newer), NOW)  # its data alone, later
         (replay,) = cache.replays("netflow", NOW)
         parsed = parse(replay.payload)
         assert parsed is not None and [t.template_id for t in parsed.templates] == [257]
@@ -189,5 +191,6 @@ def test_the_table_copies_template_packets_of_exactly_the_pools_that_replay_them
     stack = parse_stack(config(pools=pools))
     ruleset = render_kernel(stack, stack.nodes[0])[PATHS.kernel_ruleset].content
     copied = [line.split()[5] for line in ruleset.splitlines() if "log group" in line]  # the dport of each rule
-    assert copied == ["2055", "2055", "4739", "4739"]
+    assert copied == ["2055"] * 4 + ["4739"] * 4  # templates and options data, each in v9 and IPFIX
+    assert "set p_netflow_options {" in ruleset and "set p_quiet_options {" not in ruleset
     assert [p["name"] for p in template_pools(stack)] == ["netflow", "ipfix"]

@@ -1,9 +1,9 @@
 """Template continuity on the lab with real collectors: a collector killed while its NetFlow v9 and
 IPFIX exporters send only data (their templates went out once, minutes before the next refresh), on
-each data plane; nfcapd behind the kernel plane, pmacct's nfacctd behind nginx. Every record a moved
-exporter sends after the failover window is decoded right at its new collector — which has it only
-because the node replayed the exporter's templates there (with `templateReplay: false` it decodes
-none: bench/template_gap.py measures both)."""
+each data plane, and after a node failover; nfcapd behind the kernel plane, pmacct's nfacctd behind
+nginx. Every record a moved exporter sends after the failover window is decoded right at its new
+collector — which has it only because the node replayed the exporter's templates there (with
+`templateReplay: false` it decodes none: bench/template_gap.py measures both)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,27 @@ def test_a_moved_exporter_is_decoded_at_its_new_collector_at_once(lab: tuple[Lab
     assert moved and {o.version for o in moved} == {9, 10}, f"the kill must move both kinds: {outcomes}"
     for outcome in outcomes:
         assert outcome.wrong == 0, f"{kind} decoded records exporter {outcome.exporter} never sent: {outcome}"
+        assert outcome.unscaled == 0, f"{kind} decoded sampled records without their interval: {outcome}"
         assert outcome.decoded_after == outcome.sent_after, f"{kind} lost records after the window: {outcome}"
     replayed = metric(master(state, "netflow"), 'ha_udp_lb_template_replays_total{pool="netflow"}')
     assert replayed is not None and replayed >= len(moved)
+
+
+@pytest.fixture
+def kernel_lab() -> Iterator[LabState]:
+    down()
+    state = up("dev", exporters=10, collectors={"netflow": "nfcapd"}, overrides={"dataPlane": "kernel"})
+    try:
+        yield state
+    finally:
+        down()
+
+
+def test_the_node_that_takes_the_vip_over_has_the_templates_already(kernel_lab: LabState) -> None:
+    """The master's cable pulled, and a collector killed 1 s later: the new master replays templates it
+    never received from an exporter (its peer shared them), and every moved exporter is decoded at once."""
+    outcomes = drill(kernel_lab, "nfcapd", PLANES["kernel"][2], kill_after_s=2.5, failover_after_s=1.5)
+    moved = [o for o in outcomes if o.moved]
+    assert moved, f"the kill must move exporters: {outcomes}"
+    for outcome in outcomes:
+        assert outcome.wrong == outcome.unscaled == 0 and outcome.decoded_after == outcome.sent_after, outcome

@@ -17,7 +17,15 @@ from .model import Node, Pool, Stack
 from .paths import PATHS
 from .procnet import proc_net_local_address
 from .project import PROJECT
-from .render_kernel import FORWARD_REFUSED, REPLAY_DEVICE, TEMPLATE_LOG_GROUP, guard_counters, kernel_id, template_pools
+from .render_kernel import (
+    FORWARD_REFUSED,
+    REPLAY_DEVICE,
+    TEMPLATE_LOG_GROUP,
+    TEMPLATE_SHARE_PORT,
+    guard_counters,
+    kernel_id,
+    template_pools,
+)
 from .templating import NodeFile, common_context, render_template, restart_dropin
 
 
@@ -90,6 +98,13 @@ def render_health(stack: Stack, node: Node, agent: Mapping[str, str]) -> dict[st
             "device": REPLAY_DEVICE,
             "state": PATHS.template_state,
             "pools": template_pools(stack),
+            "table": PATHS.kernel_table,
+            "every_node_holds": stack.routing == "bgp",
+            "share": {
+                "listen": str(node.address.ip),
+                "peers": [str(n.address.ip) for n in stack.nodes if n is not node],
+                "port": TEMPLATE_SHARE_PORT,
+            },
         },
         "pools": [
             {

@@ -18,6 +18,8 @@ TEMPLATE_LOG_GROUP = 2055
 """The nfnetlink_log group that carries template packets to the agent (node_agent.template_log)."""
 REPLAY_DEVICE = "hulb-replay"
 """The agent's TUN device: replayed templates enter the node there (node_agent.replay_device)."""
+TEMPLATE_SHARE_PORT = 7955
+"""UDP, between the nodes' own addresses: each node's agent shares the templates it sees (node_agent.template_share)."""
 
 
 def render_kernel(stack: Stack, node: Node) -> dict[str, NodeFile]:
@@ -54,7 +56,13 @@ def pool_guard(stack: Stack, pool: Pool) -> dict[str, Any]:
 def template_pools(stack: Stack) -> list[dict[str, Any]]:
     """The pools whose exporters' templates the node keeps and replays."""
     return [
-        {"name": p.name, "vip": str(p.vip), "port": p.port, "plane": p.data_plane}
+        {
+            "name": p.name,
+            "vip": str(p.vip),
+            "port": p.port,
+            "plane": p.data_plane,
+            "options_set": f"{kernel_id(p.name)}_options",
+        }
         for p in stack.pools
         if p.replays_templates
     ]

@@ -271,7 +271,10 @@ class Agent:
 
     def _report(self, now: int) -> None:
         # The table reloaded, or a pool file someone else rewrote: put the verdicts back now.
-        if self.kernel.keep() or (not self.behind and self._pool_file_changes()):
+        reloaded = self.kernel.keep()
+        if reloaded:
+            self._isolated("templates", self.templates.remark, None)
+        if reloaded or (not self.behind and self._pool_file_changes()):
             self.behind, self.retry_ns = True, now
             self.moving |= set(self.sendable)
         self._isolated("templates", self.templates.keep, None, now)

@@ -1,5 +1,7 @@
-"""Does this node hold an address now (a VIP: VRRP's master, or every node with `routing: bgp`)? The
-kernel's own route lookup answers, over netlink, in microseconds."""
+"""Does this node hold a VIP now? Every node keeps every VIP on lo (loopback-vips), so the kernel's
+route lookup says "local" everywhere: with VRRP the holder is the node that has it on an interface of
+its own besides lo (keepalived puts it there on the master); with `routing: bgp` every node that has it
+holds it. Asked over netlink, in microseconds."""
 
 from __future__ import annotations
 
@@ -9,21 +11,31 @@ import struct
 
 from .nlmsg import replies
 
-RTM_NEWROUTE, RTM_GETROUTE = 24, 26
-RTA_DST = 1
-RTN_LOCAL = 2
-NLM_F_REQUEST, NLM_F_ACK = 0x1, 0x4
+RTM_NEWADDR, RTM_GETADDR = 20, 22
+IFA_ADDRESS, IFA_LOCAL = 1, 2
+NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
 
 
-def is_local(address: str) -> bool:
-    """True when the kernel would deliver a packet for `address` (IPv4) here rather than route it."""
+def holds(address: str, on_lo_too: bool) -> bool:
+    """True when `address` (IPv4) is on one of this node's interfaces (not counting lo unless `on_lo_too`)."""
+    wanted, loopback = socket.inet_aton(address), socket.if_nametoindex("lo")
     with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
         sock.settimeout(1.0)
-        attribute = struct.pack("=HH", 8, RTA_DST) + socket.inet_aton(address)
-        body = struct.pack("=BBBBBBBBI", socket.AF_INET, 32, 0, 0, 0, 0, 0, 0, 0) + attribute
-        sock.send(struct.pack("=IHHII", 16 + len(body), RTM_GETROUTE, NLM_F_REQUEST | NLM_F_ACK, 1, os.getpid()) + body)
-        try:
-            answers = replies(sock)
-        except OSError:  # no route at all: certainly not ours
-            return False
-    return any(kind == RTM_NEWROUTE and len(payload) > 7 and payload[7] == RTN_LOCAL for kind, payload in answers)
+        body = struct.pack("=BBBBI", socket.AF_INET, 0, 0, 0, 0)
+        sock.send(struct.pack("=IHHII", 16 + len(body), RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, 1, os.getpid()) + body)
+        answers = replies(sock)
+    for kind, payload in answers:
+        if kind != RTM_NEWADDR or len(payload) < 8:
+            continue
+        (index,) = struct.unpack_from("=I", payload, 4)
+        if index == loopback and not on_lo_too:
+            continue
+        offset = 8
+        while offset + 4 <= len(payload):
+            length, attribute = struct.unpack_from("=HH", payload, offset)
+            if length < 4:
+                break
+            if attribute in (IFA_ADDRESS, IFA_LOCAL) and payload[offset + 4 : offset + length] == wanted:
+                return True
+            offset += length + (-length % 4)
+    return False

@@ -111,18 +111,33 @@ def _elements(table: str, map_name: str, elements: list[Element], with_values: b
     )
 
 
+def add_elements(table: str, set_name: str, keys: list[bytes]) -> None:
+    """Add `keys` to a set in one transaction (those already there stay). OSError if refused (a full set)."""
+    _transact(table, [(NFT_MSG_NEWSETELEM, NLM_F_CREATE, set_name, [(key, b"") for key in keys], False)])
+
+
 def replace_elements(table: str, maps: dict[str, list[Element]]) -> None:
     """In one nftables transaction, give each map's listed keys their new values (delete, then add).
     What nft -f would do, without reading every element of the table first. OSError if refused."""
-    subsys = NFNL_SUBSYS_NFTABLES << 8
-    messages, seq = [_message(NFNL_MSG_BATCH_BEGIN, 0, socket.AF_UNSPEC, socket.htons(NFNL_SUBSYS_NFTABLES), b"", 1)], 2
+    steps = []
     for map_name, elements in maps.items():
         for start in range(0, len(elements), ELEMENTS_PER_MESSAGE):
             chunk = elements[start : start + ELEMENTS_PER_MESSAGE]
-            for kind, flags, values in ((NFT_MSG_DELSETELEM, 0, False), (NFT_MSG_NEWSETELEM, NLM_F_CREATE, True)):
-                body = _elements(table, map_name, chunk, values)
-                messages.append(_message(subsys | kind, flags | NLM_F_ACK, NFPROTO_INET, 0, body, seq))
-                seq += 1
+            steps += [
+                (NFT_MSG_DELSETELEM, 0, map_name, chunk, False),
+                (NFT_MSG_NEWSETELEM, NLM_F_CREATE, map_name, chunk, True),
+            ]
+    _transact(table, steps)
+
+
+def _transact(table: str, steps: list[tuple[int, int, str, list[Element], bool]]) -> None:
+    """One batch of (message kind, flags, set, elements, with values) steps, each acknowledged."""
+    subsys = NFNL_SUBSYS_NFTABLES << 8
+    messages, seq = [_message(NFNL_MSG_BATCH_BEGIN, 0, socket.AF_UNSPEC, socket.htons(NFNL_SUBSYS_NFTABLES), b"", 1)], 2
+    for kind, flags, set_name, elements, values in steps:
+        body = _elements(table, set_name, elements, values)
+        messages.append(_message(subsys | kind, flags | NLM_F_ACK, NFPROTO_INET, 0, body, seq))
+        seq += 1
     messages.append(_message(NFNL_MSG_BATCH_END, 0, socket.AF_UNSPEC, socket.htons(NFNL_SUBSYS_NFTABLES), b"", seq))
     with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_NETFILTER) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)

@@ -54,12 +54,15 @@ class TemplateCache:
         self.refused = 0
         """Template records not kept: past an exporter's MAX_TEMPLATES."""
         self.evicted = 0
+        self.options_seen: list[tuple[str, str, int]] = []
+        """(pool, address, options template ID) of the options templates in the last packet learned."""
 
     def learn(self, pool: str, address: str, port: int, payload: bytes, now_ns: int) -> bool:
         """Take in one export packet `address`:`port` sent to `pool`; True when it changed what is kept."""
         packet = parse(payload)
         if packet is None or not (packet.templates or packet.data_sets):
             return False
+        self.options_seen = [(pool, address, t.template_id) for t in packet.templates if t.options and t.record]
         key = (pool, address, port, packet.header.version, packet.header.domain)
         exporter = self.exporters.pop(key, None)
         if exporter is not None:
@@ -93,6 +96,12 @@ class TemplateCache:
             if name == pool:
                 found += [Replay(address, port, payload) for payload in packets(exporter, now_ns)]
         return found
+
+    def options_keys(self) -> set[tuple[str, str, int]]:
+        """(pool, address, options template ID) of every options template kept."""
+        return {
+            (key[0], key[1], tid) for key, e in self.exporters.items() for tid, t in e.templates.items() if t.options
+        }
 
     def templates(self) -> int:
         return sum(len(e.templates) for e in self.exporters.values())

@@ -4,22 +4,25 @@ was reloaded, the agent restarted after a deploy) replays them into the node as 
 new collector can decode its very next record instead of waiting minutes for the exporter's refresh.
 
 Only the node that holds the pool's VIP replays (the VRRP master; every node with `routing: bgp`), so
-a collector hears each exporter's templates from one node. The cache is written to the node's run
-directory as the packets a replay would send, and read back when the agent starts."""
+a collector hears each exporter's templates from one node; every node keeps them (template_share), so
+a new master has them too. The cache is written to the node's run directory as the packets a replay
+would send, and read back when the agent starts."""
 
 from __future__ import annotations
 
 import json
 import socket
+import struct
 import time
 from pathlib import Path
 from typing import Any
 
-from . import report
-from .local_address import is_local
+from . import netlink, report
+from .local_address import holds
 from .replay_device import ReplayDevice
 from .template_cache import TemplateCache
-from .template_log import TemplateLog
+from .template_log import Datagram, TemplateLog
+from .template_share import TemplateShare
 
 REPLAY_AFTER_NS = {
     "kernel": (0, 1_000_000_000),
@@ -30,6 +33,7 @@ second later, should that one have been lost); nginx's new workers take over fro
 after a reload (0.1–0.5 s measured), and a replay the old ones forward reaches the old collector, so
 nginx pools get one at every doubling. A collector takes a template it already has as a refresh."""
 SAVE_EVERY_NS = 1_000_000_000
+SHARE_AGAIN_NS = 60_000_000_000
 
 
 class TemplateKeeper:
@@ -38,7 +42,16 @@ class TemplateKeeper:
         self.pools: dict[tuple[str, int], str] = {(p["vip"], p["port"]): p["name"] for p in settings.get("pools", [])}
         """(VIP, port) → pool name, for every pool whose templates follow its exporters."""
         self.schedule = {p["name"]: REPLAY_AFTER_NS[p["plane"]] for p in settings.get("pools", [])}
+        self.options_sets = {p["name"]: p["options_set"] for p in settings.get("pools", [])}
+        """Pool → the table's set of (exporter, options template ID) whose data packets it copies too."""
+        self.table = str(settings.get("table", ""))
+        self.marked: set[tuple[str, str, int]] = set()
+        self.unmarked = 0
         self.path = str(settings.get("state", ""))
+        self.on_lo_too = bool(settings.get("every_node_holds"))
+        """routing bgp: every node holds every VIP (on lo), and replays for the exporters it receives."""
+        self.share: TemplateShare | None = None
+        self.shared_ns: dict[tuple[str, str, int], int] = {}
         self.cache = TemplateCache()
         self.log: TemplateLog | None = None
         self.device: ReplayDevice | None = None
@@ -53,19 +66,61 @@ class TemplateKeeper:
         except OSError as error:  # the node runs on without continuity, and says so (metric, log)
             report.log(f"template continuity off: {error}")
             return
+        share = settings.get("share") or {}
+        if share.get("peers"):
+            try:
+                self.share = TemplateShare(str(share["listen"]), list(share["peers"]), int(share["port"]))
+            except OSError as error:  # continuity holds on this node; a new master would start cold
+                report.log(f"templates not shared with the other nodes: {error}")
         self._load(time.monotonic_ns())
 
     def sockets(self) -> list[socket.socket]:
-        return [self.log.sock] if self.log else []
+        return [s.sock for s in (self.log, self.share) if s is not None]
 
     def take(self, now: int) -> None:
-        """The template packets the table copied since the last turn, into the cache."""
+        """The template packets the table copied since the last turn, and the peers' shares, into the
+        cache; what the table copied is shared on."""
         for datagram in self.log.receive() if self.log else []:
-            pool = self.pools.get((datagram.destination, datagram.destination_port))
-            if pool is not None:
-                self.taken += 1
-                learned = self.cache.learn(pool, datagram.source, datagram.source_port, datagram.payload, now)
-                self.unsaved |= learned
+            self.taken += 1
+            if self._learn(datagram, now) and self.share:
+                self.share.send(datagram)
+        for datagram in self.share.receive() if self.share else []:
+            self._learn(datagram, now, shared=True)
+
+    def remark(self) -> None:
+        """The table was loaded again, empty of what the agent added: every kept options template again."""
+        self.marked.clear()
+        self._mark(self.cache.options_keys())
+
+    def _mark(self, keys: set[tuple[str, str, int]] | list[tuple[str, str, int]]) -> None:
+        """Have the table copy the packets that open with these options templates' data (the sampling
+        interval, which exporters often send in packets of its own)."""
+        for pool, address, template_id in set(keys) - self.marked:
+            key = socket.inet_aton(address) + struct.pack("!H", template_id) + b"\0\0"  # each part in 4 bytes
+            try:
+                netlink.add_elements(self.table, self.options_sets[pool], [key])
+            except OSError:  # a full set (65,536): that exporter's options data is kept when it rides along
+                self.unmarked += 1
+                continue
+            self.marked.add((pool, address, template_id))
+
+    def _learn(self, datagram: Datagram, now: int, shared: bool = False) -> bool:
+        """Into the cache; True when the peers should hear of it (it changed something, or they have not
+        heard from this exporter for a minute)."""
+        pool = self.pools.get((datagram.destination, datagram.destination_port))
+        if pool is None:
+            return False
+        learned = self.cache.learn(pool, datagram.source, datagram.source_port, datagram.payload, now)
+        self.unsaved |= learned
+        if self.cache.options_seen:
+            self._mark(self.cache.options_seen)
+        key = (pool, datagram.source, datagram.source_port)
+        if shared or not (learned or now - self.shared_ns.get(key, -SHARE_AGAIN_NS) >= SHARE_AGAIN_NS):
+            return False
+        if len(self.shared_ns) > 2 * len(self.cache.exporters) + 1024:
+            self.shared_ns.clear()  # bounded: forgetting costs at most one share more per exporter
+        self.shared_ns[key] = now
+        return True
 
     def moved(self, pools: set[str] | None, now: int) -> None:
         """Exporters of `pools` (None: every pool) now go elsewhere: replay their templates when due."""
@@ -78,7 +133,7 @@ class TemplateKeeper:
             due = self.due.get(name, [])
             if due and due[0] <= now:
                 self.due[name] = [at for at in due if at > now]
-                if self.device and is_local(vip):
+                if self.device and holds(vip, self.on_lo_too):
                     replays = self.cache.replays(name, now)
                     for replay in replays:
                         self.device.send(replay.address, replay.port, vip, port, replay.payload)
@@ -129,8 +184,15 @@ class TemplateKeeper:
             f'ha_udp_lb_template_dropped_total{{cause="evicted"}} {self.cache.evicted}',
             f'ha_udp_lb_template_dropped_total{{cause="too_many"}} {self.cache.refused}',
             f'ha_udp_lb_template_dropped_total{{cause="missed"}} {self.log.overruns if self.log else 0}',
+            "# HELP ha_udp_lb_template_shares_total Template packets shared between nodes: sent, taken, refused.",
+            "# TYPE ha_udp_lb_template_shares_total counter",
+            *(f'ha_udp_lb_template_shares_total{{way="{way}"}} {n}' for way, n in self._shares().items()),
             "# HELP ha_udp_lb_template_replays_total Template packets replayed to an exporter's new collector.",
             "# TYPE ha_udp_lb_template_replays_total counter",
         ]
         lines += [f'ha_udp_lb_template_replays_total{{pool="{name}"}} {n}' for name, n in sorted(self.replayed.items())]
         return "\n".join(lines) + "\n"
+
+    def _shares(self) -> dict[str, int]:
+        share = self.share
+        return {"sent": share.sent, "taken": share.received, "refused": share.refused} if share else {}

@@ -4,8 +4,10 @@ template goes out first and then every TEMPLATE_EVERY packets, slower than the d
 refresh them; every record carries values only this exporter sends (`records`), so a collector that
 decodes one with another exporter's template produces values nobody sent.
 
-Usage: python -m ha_udp_lb.lab.agents.flow_exporter SOURCE HOST:PORT VERSION EXPORTER PACKETS TEMPLATE_EVERY RATE
-  VERSION: 9 (NetFlow v9) or 10 (IPFIX); EXPORTER: 0..255, which also picks the layout
+Usage: python -m ha_udp_lb.lab.agents.flow_exporter SOURCE HOST:PORT VERSION EXPORTER PACKETS EVERY RATE [SAMPLING]
+  VERSION: 9 (NetFlow v9) or 10 (IPFIX); EXPORTER: 0..255, which also picks the layout; EVERY: packets
+  between templates; SAMPLING: an
+  interval the exporter announces (options template with its template, options data in a packet of its own)
 """
 
 from __future__ import annotations
@@ -95,23 +97,66 @@ def _set(set_id: int, body: bytes) -> bytes:
     return struct.pack("!HH", set_id, len(body) + 4) + body
 
 
-def packet(version: int, exporter: int, sequence: int, flows: list[Flow], template: bool, boot_ms: int) -> bytes:
-    """One export packet: the template first when `template`, then a data set of `flows`."""
+OPTIONS_ID = 257
+V9_SAMPLER = [(34, 4), (35, 1)]
+"""SAMPLING_INTERVAL, SAMPLING_ALGORITHM (1: deterministic), scoped to the System (v9 scope type 1)."""
+IPFIX_SAMPLER = [(305, 4), (306, 4)]
+"""samplingPacketInterval (1 packet taken) and samplingPacketSpace (interval − 1 skipped), scoped to
+the observation domain (149)."""
+
+
+def _options_template(version: int) -> bytes:
+    """The sampler's options template: what nfcapd and nfacctd read a sampling interval from."""
+    if version == 9:
+        fields = [(1, 4), *V9_SAMPLER]
+        body = struct.pack("!HHH", OPTIONS_ID, 4, 4 * (len(fields) - 1))
+        return _set(1, body + b"".join(struct.pack("!HH", *f) for f in fields))
+    fields = [(149, 4), *IPFIX_SAMPLER]
+    body = struct.pack("!HHH", OPTIONS_ID, len(fields), 1)
+    return _set(3, body + b"".join(struct.pack("!HH", *f) for f in fields))
+
+
+def _sampler(version: int, interval: int) -> bytes:
+    """The options data: one packet in `interval` sampled."""
+    if version == 9:
+        return _set(OPTIONS_ID, struct.pack("!IIB", SOURCE_ID, interval, 1))
+    return _set(OPTIONS_ID, struct.pack("!III", SOURCE_ID, 1, interval - 1))
+
+
+def packet(
+    version: int,
+    exporter: int,
+    sequence: int,
+    flows: list[Flow],
+    template: bool,
+    boot_ms: int,
+    sampling: int = 0,
+    options_data_only: bool = False,
+) -> bytes:
+    """One export packet: the template first when `template` (with the sampler's options template when
+    `sampling`), then a data set of `flows`; with `options_data_only`, the sampler's data alone, as
+    routers send it in packets of its own."""
     now_ms = int(time.time() * 1000)
     uptime_ms = now_ms - boot_ms
-    data = _set(TEMPLATE_ID, b"".join(_record(version, exporter, f, now_ms, uptime_ms) for f in flows))
-    sets = (_template(version, exporter) if template else b"") + data
+    if options_data_only:
+        sets, records = _sampler(version, sampling), 1
+    else:
+        encoded = b"".join(_record(version, exporter, f, now_ms, uptime_ms) for f in flows)
+        data = _set(TEMPLATE_ID, encoded) if flows else b""
+        options = _options_template(version) if template and sampling else b""
+        sets = (_template(version, exporter) if template else b"") + options + data
+        records = len(flows) + (1 if template else 0) + (1 if options else 0)
     if version == 9:
-        count = len(flows) + (1 if template else 0)
-        header = struct.pack("!HHIIII", 9, count, uptime_ms, now_ms // 1000, sequence, SOURCE_ID)
+        header = struct.pack("!HHIIII", 9, records, uptime_ms, now_ms // 1000, sequence, SOURCE_ID)
     else:
         header = struct.pack("!HHIII", 10, 16 + len(sets), now_ms // 1000, sequence, SOURCE_ID)
     return header + sets
 
 
 def main(argv: list[str]) -> None:
-    source, destination, version_text, exporter_text, packets_text, every_text, rate_text = argv
+    source, destination, version_text, exporter_text, packets_text, every_text, rate_text, *rest = argv
     version, exporter, packets, every = int(version_text), int(exporter_text), int(packets_text), int(every_text)
+    sampling = int(rest[0]) if rest else 0
     host, _, port = destination.rpartition(":")
     flows = records(exporter, packets * RECORDS_PER_PACKET)
     boot_ms = int(time.time() * 1000) - 3_600_000
@@ -124,7 +169,12 @@ def main(argv: list[str]) -> None:
             batch = flows[n * RECORDS_PER_PACKET : (n + 1) * RECORDS_PER_PACKET]
             # v9 counts export packets; IPFIX counts data records sent before this packet.
             sequence = n if version == 9 else n * RECORDS_PER_PACKET
-            sock.sendto(packet(version, exporter, sequence, batch, n % every == 0, boot_ms), (host, int(port)))
+            refresh, target = n % every == 0, (host, int(port))
+            if refresh and sampling:  # templates, then the sampling interval in a packet of its own, then data
+                sock.sendto(packet(version, exporter, sequence, [], True, boot_ms, sampling), target)
+                sock.sendto(packet(version, exporter, sequence, [], False, boot_ms, sampling, True), target)
+                refresh = False
+            sock.sendto(packet(version, exporter, sequence, batch, refresh, boot_ms), target)
             time.sleep(max(0.0, start + (n + 1) / float(rate_text) - time.monotonic()))
 
 

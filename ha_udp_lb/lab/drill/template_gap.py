@@ -17,13 +17,15 @@ from dataclasses import dataclass
 
 from ..agents.flow_exporter import RECORDS_PER_PACKET, Flow, records
 from ..host.collectors import received_lines
-from ..host.control import stop_backend
+from ..host.control import set_link, stop_backend
 from ..host.state import LabState, PoolState
 from .collectors import lost_collector
 from .netflow import decoded_by_collector, stop_nfcapd
 
 NEVER = 1 << 30
 """A refresh that never comes within the drill: the template goes out with the first packet only."""
+SAMPLING = 100
+"""What the IPFIX exporters announce (one packet in 100): a collector that has it scales their records."""
 
 
 @dataclass
@@ -38,22 +40,38 @@ class Outcome:
     """Of those, the ones a collector decoded."""
     wrong: int
     """Records decoded to values this exporter never sent (another exporter's template)."""
+    unscaled: int
+    """Records of a sampling exporter decoded without its sampling interval (packets and bytes 100× low)."""
     first_after_s: float | None
     """From the kill to the send time of its first record decoded after it (None: none was)."""
 
 
 def drill(
-    state: LabState, kind: str, window_s: float, packets: int = 200, rate: float = 50.0, kill_after_s: float = 1.5
+    state: LabState,
+    kind: str,
+    window_s: float,
+    packets: int = 200,
+    rate: float = 50.0,
+    kill_after_s: float = 1.5,
+    failover_after_s: float | None = None,
 ) -> list[Outcome]:
-    """Every exporter sends `packets` at `rate`; the pool's first collector dies `kill_after_s` in."""
+    """Every exporter sends `packets` at `rate`; the pool's first collector dies `kill_after_s` in; with
+    `failover_after_s`, the master's cable is pulled that far in first (the backup then holds the VIP)."""
     pool = next(p for p in state.pools if p.name == "netflow")
+    master = state.node(next(v.preferred for v in state.vips if v.address.split("/")[0] == pool.vip))
     senders = [_start(state, pool, e.index, e.netns, e.address, packets, rate) for e in state.exporters]
     starts = [float(sender.stdout.readline().split()[1]) for sender in senders]  # type: ignore[union-attr]
-    time.sleep(max(0.0, min(starts) + kill_after_s - time.time()))
-    killed_at = time.time()
-    stop_backend(lost_collector(state))
-    for sender in senders:
-        assert sender.wait(timeout=60) == 0, f"exporter {sender.args!r} failed"
+    try:
+        if failover_after_s is not None:
+            time.sleep(max(0.0, min(starts) + failover_after_s - time.time()))
+            set_link(master, up=False)
+        time.sleep(max(0.0, min(starts) + kill_after_s - time.time()))
+        killed_at = time.time()
+        stop_backend(lost_collector(state))
+        for sender in senders:
+            assert sender.wait(timeout=60) == 0, f"exporter {sender.args!r} failed"
+    finally:
+        set_link(master, up=True)
     time.sleep(2.5)  # nfacctd writes out every second
     decoded = _decoded(state, pool, kind)
     return [
@@ -70,7 +88,7 @@ def _start(
     state: LabState, pool: PoolState, index: int, netns: str, address: str, packets: int, rate: float
 ) -> subprocess.Popen[str]:
     argv = ["ha_udp_lb.lab.agents.flow_exporter", address, f"{pool.vip}:{pool.port}", str(version(index))]
-    argv += [str(index), str(packets), str(NEVER), str(rate)]
+    argv += [str(index), str(packets), str(NEVER), str(rate), str(SAMPLING if version(index) == 10 else 0)]
     return subprocess.Popen(
         ["ip", "netns", "exec", netns, sys.executable, "-m", *argv], stdout=subprocess.PIPE, text=True
     )
@@ -100,14 +118,17 @@ def _decoded(state: LabState, pool: PoolState, kind: str) -> dict[str, list[Flow
 def _outcome(
     exporter: int, start: float, window_end: float, flows: list[Flow], packets: int, rate: float, killed_at: float
 ) -> Outcome:
+    scale = SAMPLING if version(exporter) == 10 else 1
     sent = records(exporter, packets * RECORDS_PER_PACKET)
-    right = {flow.dport for flow in flows if flow.dport < len(sent) and sent[flow.dport] == flow}
+    meant = [f._replace(packets=f.packets * scale, octets=f.octets * scale) for f in sent]
 
     def sent_at(index: int) -> float:
         return start + (index // RECORDS_PER_PACKET) / rate
 
+    right = {f.dport for f in flows if f.dport < len(sent) and meant[f.dport] == f}
+    unscaled = [f for f in flows if scale > 1 and f.dport < len(sent) and sent[f.dport] == f]
     after = [i for i in range(len(sent)) if sent_at(i) >= window_end]
-    before = [i for i in right if sent_at(i) < killed_at]
+    before = [i for i in right | {f.dport for f in unscaled} if sent_at(i) < killed_at]
     firsts = [sent_at(i) - killed_at for i in right if sent_at(i) >= killed_at]
     return Outcome(
         exporter=exporter,
@@ -115,6 +136,7 @@ def _outcome(
         moved=not before,
         sent_after=len(after),
         decoded_after=len(right & set(after)),
-        wrong=len(flows) - sum(1 for f in flows if f.dport < len(sent) and sent[f.dport] == f),
+        wrong=len(flows) - len([f for f in flows if f.dport < len(sent) and meant[f.dport] == f]) - len(unscaled),
+        unscaled=len(unscaled),
         first_after_s=min(firsts, default=None),
     )

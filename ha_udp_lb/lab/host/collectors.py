@@ -31,7 +31,9 @@ def command(kind: str, backend: BackendState, port: int) -> list[str]:
         return ["unshare", "--ipc", "nfcapd", "-b", address, "-p", str(port), "-w", str(out), "-t", "3600"]
     if kind == "nfacctd":
         config.write_text(
-            f"daemonize: false\nnfacctd_ip: {address}\nnfacctd_port: {port}\nplugins: print[flows]\n"
+            # renormalize: scale sampled flows by the interval the exporter announces, as nfcapd does.
+            f"daemonize: false\nnfacctd_ip: {address}\nnfacctd_port: {port}\nnfacctd_renormalize: true\n"
+            "plugins: print[flows]\n"
             f"aggregate[flows]: {NFACCTD_FIELDS}\nprint_output[flows]: csv\nprint_output_file[flows]: {out}\n"
             "print_output_file_append[flows]: true\nprint_refresh_time[flows]: 1\n"
         )
