@@ -12,7 +12,7 @@ from typing import NamedTuple
 NETLINK_NETFILTER = 12
 NFNL_SUBSYS_ULOG = 4
 NFULNL_MSG_PACKET, NFULNL_MSG_CONFIG = 0, 1
-NFULA_CFG_CMD, NFULA_CFG_MODE = 1, 2
+NFULA_CFG_CMD, NFULA_CFG_MODE, NFULA_CFG_TIMEOUT, NFULA_CFG_QTHRESH = 1, 2, 4, 5
 NFULNL_CFG_CMD_BIND = 1
 NFULNL_COPY_PACKET = 2
 NFULA_PAYLOAD = 9
@@ -39,6 +39,10 @@ class TemplateLog:
         """Times the kernel had more to give than the socket held (ENOBUFS): template packets missed."""
         self._configure(group, _attribute(NFULA_CFG_CMD, bytes([NFULNL_CFG_CMD_BIND])))
         self._configure(group, _attribute(NFULA_CFG_MODE, struct.pack("!IBB", 0xFFFF, NFULNL_COPY_PACKET, 0)))
+        # Each copy at once: the kernel's default holds them until 100 are queued or a second has passed,
+        # and an options template must be known before its data (often the next packet) passes the table.
+        self._configure(group, _attribute(NFULA_CFG_QTHRESH, struct.pack("!I", 1)))
+        self._configure(group, _attribute(NFULA_CFG_TIMEOUT, struct.pack("!I", 1)))
 
     def fileno(self) -> int:
         return self.sock.fileno()

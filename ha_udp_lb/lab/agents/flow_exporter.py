@@ -98,6 +98,8 @@ def _set(set_id: int, body: bytes) -> bytes:
 
 
 OPTIONS_ID = 257
+OPTIONS_AFTER = 1
+"""Packets between the options template and the sampling interval's own packet."""
 V9_SAMPLER = [(34, 4), (35, 1)]
 """SAMPLING_INTERVAL, SAMPLING_ALGORITHM (1: deterministic), scoped to the System (v9 scope type 1)."""
 IPFIX_SAMPLER = [(305, 4), (306, 4)]
@@ -169,12 +171,12 @@ def main(argv: list[str]) -> None:
             batch = flows[n * RECORDS_PER_PACKET : (n + 1) * RECORDS_PER_PACKET]
             # v9 counts export packets; IPFIX counts data records sent before this packet.
             sequence = n if version == 9 else n * RECORDS_PER_PACKET
-            refresh, target = n % every == 0, (host, int(port))
-            if refresh and sampling:  # templates, then the sampling interval in a packet of its own, then data
-                sock.sendto(packet(version, exporter, sequence, [], True, boot_ms, sampling), target)
+            target = (host, int(port))
+            if sampling and n % every == min(OPTIONS_AFTER, every - 1):
+                # The sampling interval in a packet of its own, some packets after its options template:
+                # routers send it on a timer of its own, not with the template.
                 sock.sendto(packet(version, exporter, sequence, [], False, boot_ms, sampling, True), target)
-                refresh = False
-            sock.sendto(packet(version, exporter, sequence, batch, refresh, boot_ms), target)
+            sock.sendto(packet(version, exporter, sequence, batch, n % every == 0, boot_ms, sampling), target)
             time.sleep(max(0.0, start + (n + 1) / float(rate_text) - time.monotonic()))
 
 

@@ -41,7 +41,8 @@ class Outcome:
     wrong: int
     """Records decoded to values this exporter never sent (another exporter's template)."""
     unscaled: int
-    """Records of a sampling exporter decoded without its sampling interval (packets and bytes 100× low)."""
+    """Records sent after the window that were decoded without the exporter's sampling interval
+    (packets and bytes 100× low)."""
     first_after_s: float | None
     """From the kill to the send time of its first record decoded after it (None: none was)."""
 
@@ -126,7 +127,10 @@ def _outcome(
         return start + (index // RECORDS_PER_PACKET) / rate
 
     right = {f.dport for f in flows if f.dport < len(sent) and meant[f.dport] == f}
+    # Before the sampling interval reaches the first collector (the exporter's second packet), its
+    # records are rightly unscaled: only those after the window count.
     unscaled = [f for f in flows if scale > 1 and f.dport < len(sent) and sent[f.dport] == f]
+    late = [f for f in unscaled if sent_at(f.dport) >= window_end]
     after = [i for i in range(len(sent)) if sent_at(i) >= window_end]
     before = [i for i in right | {f.dport for f in unscaled} if sent_at(i) < killed_at]
     firsts = [sent_at(i) - killed_at for i in right if sent_at(i) >= killed_at]
@@ -137,6 +141,6 @@ def _outcome(
         sent_after=len(after),
         decoded_after=len(right & set(after)),
         wrong=len(flows) - len([f for f in flows if f.dport < len(sent) and meant[f.dport] == f]) - len(unscaled),
-        unscaled=len(unscaled),
+        unscaled=len(late),
         first_after_s=min(firsts, default=None),
     )
