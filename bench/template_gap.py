@@ -1,10 +1,13 @@
 """The template gap (issue 30): per data plane, with the node's template replay on and off, `trials`
 fresh labs each run the gap drill (ha_udp_lb/lab/drill/template_gap.py: 10 NetFlow v9 and IPFIX
-exporters, templates sent once, 50 packets/s of 10 records each, the pool's first collector killed
-1.5 s in). Per moved exporter: the share of the records it sent after the failover window that its new
-collector decoded, and when that collector decoded its first record. Root, no lab up; ~13 s a trial.
+exporters, templates sent once, the IPFIX ones announcing one packet in 100 sampled, 50 packets/s of
+10 records each, the pool's first collector killed 1.5 s in; and on the kernel plane once more with the
+master's cable pulled 1 s before the kill). Per moved exporter: the share of the records it sent after
+the failover window that its new collector decoded (scaled right), and when that collector decoded its
+first record. Root, no lab up; ~13 s a trial.
 
-    venv/bin/python bench/template_gap.py [--trials 20] > bench/summaries/template-gap.json"""
+    venv/bin/python bench/template_gap.py [--trials 20] > bench/summaries/template-gap.json
+    venv/bin/python bench/template_gap.py --trials 10 --template-every 20 > bench/summaries/template-gap-20.json"""
 
 from __future__ import annotations
 
@@ -17,14 +20,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ha_udp_lb.lab.drill.template_gap import Outcome, drill
+from ha_udp_lb.lab.drill.template_gap import NEVER, Outcome, drill
 from ha_udp_lb.lab.host.site import down, up
 
 PLANES = {"kernel": ("nfcapd", 0.5), "nginx": ("nfacctd", 1.0)}
 """Plane → the collector behind it and the failover window (as tests/test_template_continuity.py)."""
 
 
-def trials(plane: str, replay: bool, count: int) -> list[Outcome]:
+def trials(plane: str, replay: bool, count: int, failover: bool = False, every: int = NEVER) -> list[Outcome]:
+    """With `failover`, the master's cable is pulled 1.5 s in and the collector killed 1 s later."""
     kind, window_s = PLANES[plane]
     moved: list[Outcome] = []
     for _ in range(count):
@@ -32,7 +36,16 @@ def trials(plane: str, replay: bool, count: int) -> list[Outcome]:
         overrides: dict[str, object] = {"dataPlane": plane} | ({} if replay else {"templateReplay": False})
         state = up("dev", exporters=10, collectors={"netflow": kind}, overrides=overrides)
         try:
-            moved += [o for o in drill(state, kind, window_s) if o.moved]
+            kill_after_s, failover_after_s = (2.5, 1.5) if failover else (1.5, None)
+            outcomes = drill(
+                state,
+                kind,
+                window_s,
+                kill_after_s=kill_after_s,
+                failover_after_s=failover_after_s,
+                template_every=every,
+            )
+            moved += [o for o in outcomes if o.moved]
         finally:
             down()
     return moved
@@ -46,6 +59,7 @@ def summary(moved: list[Outcome]) -> dict[str, Any]:
         "records_sent_after_window": sum(o.sent_after for o in moved),
         "records_decoded_after_window": sum(o.decoded_after for o in moved),
         "records_decoded_wrong": sum(o.wrong for o in moved),
+        "records_decoded_unscaled": sum(o.unscaled for o in moved),
         "worst_exporter_decoded_share": round(min(shares, default=0.0), 4),
         "first_decoded_after_kill_ms": {
             "exporters_with_none": len(moved) - len(firsts),
@@ -59,12 +73,22 @@ def summary(moved: list[Outcome]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--template-every", type=int, help="the exporters refresh their templates every N packets")
     args = parser.parse_args()
+    if args.template_every:  # the refresh that routers counting packets use: kernel plane, replay on and off
+        every = args.template_every
+        refreshed = {
+            f"kernel, replay {'on' if r else 'off'}": summary(trials("kernel", r, args.trials, every=every))
+            for r in (True, False)
+        }
+        print(json.dumps({"trials": args.trials, "template_every_packets": every, **refreshed}, indent=2))
+        return
     results = {
         f"{plane}, replay {'on' if replay else 'off'}": summary(trials(plane, replay, args.trials))
         for plane in PLANES
         for replay in (True, False)
     }
+    results["kernel, replay on, a failover 1 s before"] = summary(trials("kernel", True, args.trials, failover=True))
     print(json.dumps({"trials": args.trials, **results}, indent=2))
 
 

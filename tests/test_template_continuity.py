@@ -7,13 +7,19 @@ collector — which has it only because the node replayed the exporter's templat
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 
 import pytest
 
+from ha_udp_lb.lab.agents.flow_exporter import RECORDS_PER_PACKET, records
+from ha_udp_lb.lab.drill.netflow import decoded_by_collector
 from ha_udp_lb.lab.drill.template_gap import drill
 from ha_udp_lb.lab.host.site import down, up
-from ha_udp_lb.lab.host.state import LabState, Overrides
+from ha_udp_lb.lab.host.state import LabState, Overrides, PoolState
+from ha_udp_lb.node_agent.template_cache import MAX_TEMPLATES
 from tests.node_readings import master, metric
 
 pytestmark = pytest.mark.lab
@@ -68,3 +74,48 @@ def test_the_node_that_takes_the_vip_over_has_the_templates_already(kernel_lab: 
     assert moved, f"the kill must move exporters: {outcomes}"
     for outcome in outcomes:
         assert outcome.wrong == outcome.unscaled == 0 and outcome.decoded_after == outcome.sent_after, outcome
+
+
+def test_a_collector_that_returns_decodes_its_exporters_at_once(kernel_lab: LabState) -> None:
+    """The killed collector starts again, empty, 1 s later; after the hold-down (5 s) its exporters come
+    back to it, and it decodes them at once: the node replayed their templates to it."""
+    outcomes = drill(kernel_lab, "nfcapd", PLANES["kernel"][2], packets=550, revive_after_s=2.5)
+    moved = [o for o in outcomes if o.moved]
+    assert moved, f"the kill must move exporters: {outcomes}"
+    for outcome in outcomes:
+        assert outcome.wrong == outcome.unscaled == 0 and outcome.decoded_after == outcome.sent_after, outcome
+    assert all(o.back_home > 0 for o in moved), f"the exporters must be back at their collector: {moved}"
+
+
+def test_a_template_flood_costs_bounded_memory_and_stops_no_forwarding(kernel_lab: LabState) -> None:
+    """One exporter floods hostile template packets (a run of 20 new template IDs in each, lengths that
+    lie, 65,535 fields: 2,000 in 2 s, as many as nfcapd takes beside the others) while the others send
+    their flows: every one of theirs is decoded right,
+    and the master's agent keeps turning, with at most MAX_TEMPLATES templates per flooding exporter key."""
+    pool = next(p for p in kernel_lab.pools if p.name == "netflow")
+    *flows, flooder = kernel_lab.exporters
+    senders = [_flow_exporter(pool, e.index, e.netns, e.address) for e in flows]
+    flood = ["ha_udp_lb.lab.agents.template_flood", flooder.address, f"{pool.vip}:{pool.port}", "2000", "2"]
+    flooding = subprocess.run(
+        ["ip", "netns", "exec", flooder.netns, sys.executable, "-m", *flood], capture_output=True, text=True, timeout=30
+    )
+    assert all(sender.wait(timeout=60) == 0 for sender in senders)
+    node = master(kernel_lab, "netflow")
+    kept = metric(node, "ha_udp_lb_templates_kept")
+    assert int(flooding.stdout) == 2000 and kept is not None and kept <= MAX_TEMPLATES * 2 + len(flows)
+    assert (metric(node, "ha_udp_lb_agent_last_turn_timestamp_seconds") or 0) > time.time() - 5
+    decoded = decoded_by_collector(kernel_lab, pool)
+    for exporter in flows:
+        sent = set(records(exporter.index, FLOOD_PACKETS * RECORDS_PER_PACKET))
+        got = [flow for per in decoded.values() for router, flow in per if router == exporter.address]
+        assert set(got) == sent and len(got) == len(sent), f"exporter {exporter.index}: {len(got)} of {len(sent)}"
+
+
+FLOOD_PACKETS = 100
+
+
+def _flow_exporter(pool: PoolState, index: int, netns: str, address: str) -> subprocess.Popen[bytes]:
+    """NetFlow v9, template first and every 20 packets, 100 packets at 50/s: what a router sends."""
+    argv = ["ha_udp_lb.lab.agents.flow_exporter", address, f"{pool.vip}:{pool.port}", "9", str(index)]
+    argv += [str(FLOOD_PACKETS), "20", "50"]
+    return subprocess.Popen(["ip", "netns", "exec", netns, sys.executable, "-m", *argv], stdout=subprocess.DEVNULL)

@@ -34,6 +34,8 @@ after a reload (0.1–0.5 s measured), and a replay the old ones forward reaches
 nginx pools get one at every doubling. A collector takes a template it already has as a refresh."""
 SAVE_EVERY_NS = 1_000_000_000
 SHARE_AGAIN_NS = 60_000_000_000
+OPTIONS_SET_SIZE = 65_536
+"""The size of the table's set of options templates (kernel.nft.j2)."""
 
 
 class TemplateKeeper:
@@ -95,6 +97,8 @@ class TemplateKeeper:
     def _mark(self, keys: set[tuple[str, str, int]] | list[tuple[str, str, int]]) -> None:
         """Have the table copy the packets that open with these options templates' data (the sampling
         interval, which exporters often send in packets of its own)."""
+        if len(self.marked) >= OPTIONS_SET_SIZE:
+            self.marked.clear()  # bounded: marking again what the set holds is harmless
         for pool, address, template_id in set(keys) - self.marked:
             key = socket.inet_aton(address) + struct.pack("!H", template_id) + b"\0\0"  # each part in 4 bytes
             try:
@@ -179,11 +183,12 @@ class TemplateKeeper:
             "# HELP ha_udp_lb_template_packets_total Template packets the table copied to the agent.",
             "# TYPE ha_udp_lb_template_packets_total counter",
             f"ha_udp_lb_template_packets_total {self.taken}",
-            "# HELP ha_udp_lb_template_dropped_total Templates not kept, by cause (evicted, too_many, missed).",
+            "# HELP ha_udp_lb_template_dropped_total Templates or options data not kept, by cause.",
             "# TYPE ha_udp_lb_template_dropped_total counter",
             f'ha_udp_lb_template_dropped_total{{cause="evicted"}} {self.cache.evicted}',
             f'ha_udp_lb_template_dropped_total{{cause="too_many"}} {self.cache.refused}',
             f'ha_udp_lb_template_dropped_total{{cause="missed"}} {self.log.overruns if self.log else 0}',
+            f'ha_udp_lb_template_dropped_total{{cause="options_set_full"}} {self.unmarked}',
             "# HELP ha_udp_lb_template_shares_total Template packets shared between nodes: sent, taken, refused.",
             "# TYPE ha_udp_lb_template_shares_total counter",
             *(f'ha_udp_lb_template_shares_total{{way="{way}"}} {n}' for way, n in self._shares().items()),

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from ..agents.flow_exporter import RECORDS_PER_PACKET, Flow, records
 from ..host.collectors import received_lines
-from ..host.control import set_link, stop_backend
-from ..host.state import LabState, PoolState
-from .collectors import lost_collector
+from ..host.control import health_view, set_link, start_backend, stop_backend
+from ..host.state import LabState, NodeState, PoolState
+from .collectors import lost_collector, wait_for
 from .netflow import decoded_by_collector, stop_nfcapd
 
 NEVER = 1 << 30
@@ -34,17 +34,19 @@ class Outcome:
     version: int
     moved: bool
     sent_after: int
-    """Records sent after the failover window (`window_s` from the kill: what is sent within it may be
-    lost while the collector's death is noticed and acted on)."""
+    """Records sent after the kill outside the failover windows (`window_s` from the kill, and from the
+    collector's return: what is sent within one may be lost while the change is noticed and acted on)."""
     decoded_after: int
     """Of those, the ones a collector decoded."""
     wrong: int
     """Records decoded to values this exporter never sent (another exporter's template)."""
     unscaled: int
-    """Records sent after the window that were decoded without the exporter's sampling interval
-    (packets and bytes 100× low)."""
+    """Of `sent_after`, the records decoded without the exporter's sampling interval (packets and bytes
+    100× low)."""
     first_after_s: float | None
     """From the kill to the send time of its first record decoded after it (None: none was)."""
+    back_home: int = 0
+    """Records decoded at the killed collector after its return (with `revive_after_s`)."""
 
 
 def drill(
@@ -55,30 +57,52 @@ def drill(
     rate: float = 50.0,
     kill_after_s: float = 1.5,
     failover_after_s: float | None = None,
+    revive_after_s: float | None = None,
+    template_every: int = NEVER,
 ) -> list[Outcome]:
-    """Every exporter sends `packets` at `rate`; the pool's first collector dies `kill_after_s` in; with
-    `failover_after_s`, the master's cable is pulled that far in first (the backup then holds the VIP)."""
+    """Every exporter sends `packets` at `rate`; the pool's first collector dies `kill_after_s` in. With
+    `failover_after_s`, the master's cable is pulled that far in first (the backup then holds the VIP);
+    with `revive_after_s`, the collector starts again then, empty, and takes its exporters back once
+    every node's agent has held it healthy for the hold-down. `template_every`: packets between the
+    exporters' own template refreshes (never, by default)."""
     pool = next(p for p in state.pools if p.name == "netflow")
     master = state.node(next(v.preferred for v in state.vips if v.address.split("/")[0] == pool.vip))
-    senders = [_start(state, pool, e.index, e.netns, e.address, packets, rate) for e in state.exporters]
+    lost = lost_collector(state)
+    senders = [_start(pool, e.index, e.netns, e.address, (packets, template_every), rate) for e in state.exporters]
     starts = [float(sender.stdout.readline().split()[1]) for sender in senders]  # type: ignore[union-attr]
+    windows: list[tuple[float, float]] = []
     try:
         if failover_after_s is not None:
             time.sleep(max(0.0, min(starts) + failover_after_s - time.time()))
             set_link(master, up=False)
         time.sleep(max(0.0, min(starts) + kill_after_s - time.time()))
         killed_at = time.time()
-        stop_backend(lost_collector(state))
+        stop_backend(lost)
+        windows.append((killed_at, killed_at + window_s))
+        if revive_after_s is not None:
+            time.sleep(max(0.0, min(starts) + revive_after_s - time.time()))
+            start_backend(lost)
+            wait_for(state, lost.address, up=True)
+            back_at = _returned_at(master, f"{lost.address}:{pool.backends[0][1]}")
+            windows.append((back_at, back_at + window_s))
         for sender in senders:
             assert sender.wait(timeout=60) == 0, f"exporter {sender.args!r} failed"
     finally:
         set_link(master, up=True)
     time.sleep(2.5)  # nfacctd writes out every second
-    decoded = _decoded(state, pool, kind)
+    decoded = _decoded(state, pool, kind, include_lost=revive_after_s is not None)
     return [
-        _outcome(e.index, starts[n], killed_at + window_s, decoded.get(e.address, []), packets, rate, killed_at)
+        _outcome(e.index, starts[n], windows, decoded.get(e.address, []), packets, rate, lost.address)
         for n, e in enumerate(state.exporters)
     ]
+
+
+def _returned_at(node: NodeState, endpoint: str) -> float:
+    """When `node`'s agent judged the netflow pool's `endpoint` up again (its transition, in its clock:
+    the lab's namespaces share the host's monotonic clock), as wall-clock time."""
+    transitions = health_view(node)["transitions"]
+    ups = [int(t["at_ns"]) for t in transitions if t["pool"] == "netflow" and t["backend"] == endpoint and t["up"]]
+    return time.time() - (time.monotonic_ns() - max(ups)) / 1e9
 
 
 def version(exporter: int) -> int:
@@ -86,53 +110,67 @@ def version(exporter: int) -> int:
 
 
 def _start(
-    state: LabState, pool: PoolState, index: int, netns: str, address: str, packets: int, rate: float
+    pool: PoolState, index: int, netns: str, address: str, count: tuple[int, int], rate: float
 ) -> subprocess.Popen[str]:
+    """One exporter: `count` is (packets, packets between its template refreshes)."""
     argv = ["ha_udp_lb.lab.agents.flow_exporter", address, f"{pool.vip}:{pool.port}", str(version(index))]
-    argv += [str(index), str(packets), str(NEVER), str(rate), str(SAMPLING if version(index) == 10 else 0)]
+    argv += [str(index), *map(str, count), str(rate), str(SAMPLING if version(index) == 10 else 0)]
     return subprocess.Popen(
         ["ip", "netns", "exec", netns, sys.executable, "-m", *argv], stdout=subprocess.PIPE, text=True
     )
 
 
-def _decoded(state: LabState, pool: PoolState, kind: str) -> dict[str, list[Flow]]:
-    """Exporter address → every record the surviving collectors decoded from it."""
-    found: dict[str, list[Flow]] = {}
+def _decoded(state: LabState, pool: PoolState, kind: str, include_lost: bool) -> dict[str, list[tuple[str, Flow]]]:
+    """Exporter address → (collector, record) for every record the collectors decoded from it; the lost
+    collector's only when it came back (what it wrote before it died is gone with nfcapd, or kept by
+    nfacctd, and says nothing of where exporters went after)."""
+    found: dict[str, list[tuple[str, Flow]]] = {}
+    lost = lost_collector(state).address
     if kind == "nfcapd":
-        for flows in decoded_by_collector(state, pool).values():
+        for collector, flows in decoded_by_collector(state, pool).items():
             for router, flow in flows:
-                found.setdefault(router, []).append(flow)
+                if collector != lost or include_lost:
+                    found.setdefault(router, []).append((collector, flow))
         return found
     stop_nfcapd(state, pool)
-    lost = lost_collector(state).address
     for address, port in pool.backends:
-        if address == lost:  # what it wrote before it died says nothing of where exporters went after
-            continue
         for row in received_lines(kind, state.backend(address), port):
             peer, src, dst, sport, dport, proto, packets, octets = row.split(",")
             number = int(proto) if proto.isdigit() else {"udp": 17}.get(proto.lower(), -1)
             flow = Flow(src, dst, int(sport), int(dport), number, int(packets), int(octets))
-            found.setdefault(peer, []).append(flow)
+            found.setdefault(peer, []).append((address, flow))
     return found
 
 
 def _outcome(
-    exporter: int, start: float, window_end: float, flows: list[Flow], packets: int, rate: float, killed_at: float
+    exporter: int,
+    start: float,
+    windows: list[tuple[float, float]],
+    decoded: list[tuple[str, Flow]],
+    packets: int,
+    rate: float,
+    lost: str,
 ) -> Outcome:
     scale = SAMPLING if version(exporter) == 10 else 1
     sent = records(exporter, packets * RECORDS_PER_PACKET)
     meant = [f._replace(packets=f.packets * scale, octets=f.octets * scale) for f in sent]
+    killed_at = windows[0][0]
 
     def sent_at(index: int) -> float:
         return start + (index // RECORDS_PER_PACKET) / rate
 
-    right = {f.dport for f in flows if f.dport < len(sent) and meant[f.dport] == f}
+    def known(flow: Flow) -> bool:
+        return flow.dport < len(sent)
+
+    flows = [flow for _, flow in decoded]
+    right = {f.dport for f in flows if known(f) and meant[f.dport] == f}
     # Before the sampling interval reaches the first collector (the exporter's second packet), its
-    # records are rightly unscaled: only those after the window count.
-    unscaled = [f for f in flows if scale > 1 and f.dport < len(sent) and sent[f.dport] == f]
-    late = [f for f in unscaled if sent_at(f.dport) >= window_end]
-    after = [i for i in range(len(sent)) if sent_at(i) >= window_end]
-    before = [i for i in right | {f.dport for f in unscaled} if sent_at(i) < killed_at]
+    # records are rightly unscaled: only those after the kill count.
+    unscaled = [f for f in flows if scale > 1 and known(f) and sent[f.dport] == f]
+    after = [
+        i for i in range(len(sent)) if sent_at(i) >= killed_at and not any(a <= sent_at(i) < b for a, b in windows)
+    ]
+    before = [f for c, f in decoded if c != lost and known(f) and sent_at(f.dport) < killed_at]
     firsts = [sent_at(i) - killed_at for i in right if sent_at(i) >= killed_at]
     return Outcome(
         exporter=exporter,
@@ -140,7 +178,8 @@ def _outcome(
         moved=not before,
         sent_after=len(after),
         decoded_after=len(right & set(after)),
-        wrong=len(flows) - len([f for f in flows if f.dport < len(sent) and meant[f.dport] == f]) - len(unscaled),
-        unscaled=len(late),
+        wrong=len(flows) - len([f for f in flows if known(f) and meant[f.dport] == f]) - len(unscaled),
+        unscaled=len([f for f in unscaled if f.dport in set(after)]),
         first_after_s=min(firsts, default=None),
+        back_home=len([f for c, f in decoded if c == lost and known(f) and sent_at(f.dport) >= windows[-1][1]]),
     )
