@@ -48,9 +48,9 @@ class Agent:
         self.counts: dict[tuple[str, str], int] = {}
         self.reported_ns = 0
         self.behind, self.retry_ns, self.backoff_ns = True, 0, RETRY_FIRST_NS
+        """The node does not run what the verdicts say (at start: not known to): reconcile when due."""
         self.moving: set[str] = set()
         """Pools whose exporters go elsewhere once the node takes the pending change."""
-        """The node does not run what the verdicts say (at start: not known to): reconcile when due."""
         self.errors: dict[str, int] = {}
         """Step → how often it raised: each step is isolated, so one failing never stops the others."""
         self.sync_failures = 0

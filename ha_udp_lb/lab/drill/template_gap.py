@@ -68,7 +68,9 @@ def drill(
     pool = next(p for p in state.pools if p.name == "netflow")
     master = state.node(next(v.preferred for v in state.vips if v.address.split("/")[0] == pool.vip))
     lost = lost_collector(state)
-    senders = [_start(pool, e.index, e.netns, e.address, (packets, template_every), rate) for e in state.exporters]
+    senders = [
+        start_exporter(pool, e.index, e.netns, e.address, (packets, template_every), rate) for e in state.exporters
+    ]
     starts = [float(sender.stdout.readline().split()[1]) for sender in senders]  # type: ignore[union-attr]
     windows: list[tuple[float, float]] = []
     try:
@@ -90,7 +92,7 @@ def drill(
     finally:
         set_link(master, up=True)
     time.sleep(2.5)  # nfacctd writes out every second
-    decoded = _decoded(state, pool, kind, include_lost=revive_after_s is not None)
+    decoded = decoded_records(state, pool, kind, include_lost=revive_after_s is not None)
     return [
         _outcome(e.index, starts[n], windows, decoded.get(e.address, []), packets, rate, lost.address)
         for n, e in enumerate(state.exporters)
@@ -109,7 +111,7 @@ def version(exporter: int) -> int:
     return 9 if exporter % 2 == 0 else 10
 
 
-def _start(
+def start_exporter(
     pool: PoolState, index: int, netns: str, address: str, count: tuple[int, int], rate: float
 ) -> subprocess.Popen[str]:
     """One exporter: `count` is (packets, packets between its template refreshes)."""
@@ -120,7 +122,9 @@ def _start(
     )
 
 
-def _decoded(state: LabState, pool: PoolState, kind: str, include_lost: bool) -> dict[str, list[tuple[str, Flow]]]:
+def decoded_records(
+    state: LabState, pool: PoolState, kind: str, include_lost: bool
+) -> dict[str, list[tuple[str, Flow]]]:
     """Exporter address → (collector, record) for every record the collectors decoded from it; the lost
     collector's only when it came back (what it wrote before it died is gone with nfcapd, or kept by
     nfacctd, and says nothing of where exporters went after)."""
