@@ -133,6 +133,7 @@ def _settings(stack: Stack, scratch: Path, ruleset: Path) -> dict[str, Any]:
     ):
         settings[key] = str(scratch / name)
     settings["firewall"]["ruleset"] = str(ruleset)
+    settings["templates"]["state"] = str(scratch / "templates.json")
     for pool, rendered_pool in zip(settings["pools"], stack.pools, strict=True):
         if pool["kernel"]:
             pool["kernel"]["ruleset"] = str(ruleset)

@@ -50,11 +50,26 @@ def test_the_table_is_missing_only_when_the_kernel_says_so_twice_in_a_row(
 ) -> None:
     answers: Iterator[bool | None] = iter([True, None, False, None, True, False, False])
     monkeypatch.setattr(kernel, "loaded", lambda table: next(answers))
+    monkeypatch.setattr(kernel, "handle", lambda table: 0)
     told = []
     for look in range(7):
         plane.watch((look + 1) * TABLE_EVERY_NS)
         told.append(Path(plane.down_file).read_text().strip())
     assert told == ["0", "0", "0", "0", "0", "0", "1"]
+
+
+def test_a_table_loaded_again_is_told_once_and_a_silent_look_is_not_a_new_table(
+    plane: KernelPlane, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What makes the agent replay templates the moment a deploy's `apply` loads a new ruleset."""
+    handles = iter([5, 5, 9, 9, 0, 9])
+    monkeypatch.setattr(kernel, "loaded", lambda table: True)
+    monkeypatch.setattr(kernel, "handle", lambda table: next(handles))
+    told = []
+    for look in range(6):
+        plane.watch((look + 1) * TABLE_EVERY_NS)
+        told.append(plane.take_replaced())
+    assert told == [False, False, True, False, False, False]
 
 
 def test_the_agent_never_writes_while_apply_holds_the_lock(tmp_path: Path) -> None:

@@ -82,6 +82,8 @@ class Agent:
         )
         wake = min(wake, self._isolated("check", self._run_checks, later, now), self.retry_ns if self.behind else later)
         wake = min(wake, self._isolated("kernel", self.kernel.watch, later, now))
+        if self.kernel.take_replaced():  # a deploy's new table may send exporters elsewhere: replay now
+            self._isolated("templates", self.templates.table_replaced, None, now)
         wake = min(wake, self._isolated("announce", self.announcer.follow, later, now))
         wake = min(wake, self._isolated("replay", self.templates.replay, later, now))
         readable = [*self.wire.icmp.values(), *self.templates.sockets()]
@@ -271,10 +273,7 @@ class Agent:
 
     def _report(self, now: int) -> None:
         # The table reloaded, or a pool file someone else rewrote: put the verdicts back now.
-        reloaded = self.kernel.keep()
-        if reloaded:
-            self._isolated("templates", self.templates.remark, None)
-        if reloaded or (not self.behind and self._pool_file_changes()):
+        if self.kernel.keep() or (not self.behind and self._pool_file_changes()):
             self.behind, self.retry_ns = True, now
             self.moving |= set(self.sendable)
         self._isolated("templates", self.templates.keep, None, now)

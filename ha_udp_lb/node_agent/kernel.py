@@ -129,6 +129,11 @@ def loaded(table: str) -> bool | None:
     return netlink.table_exists(table)
 
 
+def handle(table: str) -> int:
+    """The table's handle (netlink.table_state): a new one means the table was loaded again."""
+    return netlink.table_state(table)[1]
+
+
 def reload(ruleset: str) -> str | None:
     """The whole table again, from its file: after a firewall reload flushed it."""
     return commands.run(["nft", "-f", ruleset])

@@ -31,6 +31,9 @@ class KernelPlane:
         self.down_file = down_file
         self.checked_ns = 0
         self.missing_looks = 0
+        self.handles: dict[str, int] = {}
+        self.replaced = False
+        """A table was loaded again since the agent last asked (`apply` of a new ruleset, or `keep`)."""
         # What the maps hold now: apply's `mark` left them as the saved view says.
         self.tables = {name: pool.table_for(sendable[name]) for name, pool in pools.items()}
 
@@ -75,6 +78,7 @@ class KernelPlane:
             return now + 10 * TABLE_EVERY_NS
         if now - self.checked_ns >= TABLE_EVERY_NS:
             self.checked_ns = now
+            self._note_handles()
             seen = self._loaded()
             if seen is None:  # no answer that says: keep what keepalived was told
                 return self.checked_ns + TABLE_EVERY_NS
@@ -96,6 +100,16 @@ class KernelPlane:
             report.log(f"kernel table gone; loading it again failed: {problem}" if problem else "kernel table reloaded")
         self.tables = {}
         return True
+
+    def take_replaced(self) -> bool:
+        replaced, self.replaced = self.replaced, False
+        return replaced
+
+    def _note_handles(self) -> None:
+        for table in {pool.table for pool in self.pools.values()}:
+            handle = kernel.handle(table)
+            if handle and self.handles.setdefault(table, handle) != handle:
+                self.handles[table], self.replaced = handle, True
 
     def metrics(self) -> str:
         return kernel.metrics(sorted(self.pools.items())) + kernel.refusal_metrics(self.firewall)

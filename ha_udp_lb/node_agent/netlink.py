@@ -16,7 +16,7 @@ NFNL_SUBSYS_NFTABLES = 10
 NFT_MSG_GETTABLE, NFT_MSG_NEWOBJ, NFT_MSG_GETOBJ = 1, 18, 19
 NFPROTO_INET = 1
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
-NFTA_TABLE_NAME = 1
+NFTA_TABLE_NAME, NFTA_TABLE_HANDLE = 1, 4
 NFTA_OBJ_TABLE, NFTA_OBJ_NAME, NFTA_OBJ_TYPE, NFTA_OBJ_DATA = 1, 2, 3, 4
 NFT_OBJECT_COUNTER = 1
 NFTA_COUNTER_BYTES, NFTA_COUNTER_PACKETS = 1, 2
@@ -52,11 +52,18 @@ def _ask(message_type: int, flags: int, attributes: bytes) -> list[tuple[int, by
 def table_exists(table: str) -> bool | None:
     """As the kernel answers; None when it gave no answer that says (a timeout, a full socket buffer, a
     refusal other than "no such table"): a hiccup is not a missing table, and must fail nothing over."""
+    return table_state(table)[0]
+
+
+def table_state(table: str) -> tuple[bool | None, int]:
+    """(table_exists's answer, the table's handle): the handle is new each time the table is loaded
+    again (`nft -f` of a ruleset, as apply does), 0 when there is none to tell."""
     try:
-        _ask(NFT_MSG_GETTABLE, NLM_F_ACK, _attribute(NFTA_TABLE_NAME, table.encode() + b"\0"))
+        answers = _ask(NFT_MSG_GETTABLE, NLM_F_ACK, _attribute(NFTA_TABLE_NAME, table.encode() + b"\0"))
     except OSError as error:
-        return False if error.errno == errno.ENOENT else None
-    return True
+        return (False if error.errno == errno.ENOENT else None), 0
+    handles = [_attributes(payload).get(NFTA_TABLE_HANDLE, b"") for _, payload in answers]
+    return True, next((struct.unpack("!Q", h)[0] for h in handles if len(h) == 8), 0)
 
 
 def counters(table: str) -> dict[str, tuple[int, int]]:

@@ -89,8 +89,11 @@ class TemplateKeeper:
         for datagram in self.share.receive() if self.share else []:
             self._learn(datagram, now, shared=True)
 
-    def remark(self) -> None:
-        """The table was loaded again, empty of what the agent added: every kept options template again."""
+    def table_replaced(self, now: int) -> None:
+        """The table was loaded again (a deploy's `apply`, or the agent's own reload): its rewrite may
+        send exporters elsewhere, so every pool replays at once — from this agent, before `apply`
+        restarts it — and the options templates go back into the table's sets, which came back empty."""
+        self.moved(None, now)
         self.marked.clear()
         self._mark(self.cache.options_keys())
 
