@@ -9,7 +9,7 @@ import os
 import socket
 import struct
 
-from .nlmsg import replies
+from .nlmsg import attributes, replies
 
 RTM_NEWADDR, RTM_GETADDR = 20, 22
 IFA_ADDRESS, IFA_LOCAL = 1, 2
@@ -30,12 +30,7 @@ def holds(address: str, on_lo_too: bool) -> bool:
         (index,) = struct.unpack_from("=I", payload, 4)
         if index == loopback and not on_lo_too:
             continue
-        offset = 8
-        while offset + 4 <= len(payload):
-            length, attribute = struct.unpack_from("=HH", payload, offset)
-            if length < 4:
-                break
-            if attribute in (IFA_ADDRESS, IFA_LOCAL) and payload[offset + 4 : offset + length] == wanted:
-                return True
-            offset += length + (-length % 4)
+        found = attributes(payload[8:])
+        if wanted in (found.get(IFA_ADDRESS), found.get(IFA_LOCAL)):
+            return True
     return False

@@ -9,7 +9,7 @@ import os
 import socket
 import struct
 
-from .nlmsg import NLMSG_ERROR, replies
+from .nlmsg import NLMSG_ERROR, attribute, attributes, replies
 
 NETLINK_NETFILTER = 12
 NFNL_SUBSYS_NFTABLES = 10
@@ -20,23 +20,6 @@ NFTA_TABLE_NAME, NFTA_TABLE_HANDLE = 1, 4
 NFTA_OBJ_TABLE, NFTA_OBJ_NAME, NFTA_OBJ_TYPE, NFTA_OBJ_DATA = 1, 2, 3, 4
 NFT_OBJECT_COUNTER = 1
 NFTA_COUNTER_BYTES, NFTA_COUNTER_PACKETS = 1, 2
-NLA_TYPE_MASK = 0x3FFF
-
-
-def _attribute(kind: int, payload: bytes) -> bytes:
-    length = 4 + len(payload)
-    return struct.pack("=HH", length, kind) + payload + b"\0" * (-length % 4)
-
-
-def _attributes(data: bytes) -> dict[int, bytes]:
-    found, offset = {}, 0
-    while offset + 4 <= len(data):
-        length, kind = struct.unpack_from("=HH", data, offset)
-        if length < 4:
-            break
-        found[kind & NLA_TYPE_MASK] = data[offset + 4 : offset + length]
-        offset += length + (-length % 4)
-    return found
 
 
 def _ask(message_type: int, flags: int, attributes: bytes) -> list[tuple[int, bytes]]:
@@ -59,16 +42,16 @@ def table_state(table: str) -> tuple[bool | None, int]:
     """(table_exists's answer, the table's handle): the handle is new each time the table is loaded
     again (`nft -f` of a ruleset, as apply does), 0 when there is none to tell."""
     try:
-        answers = _ask(NFT_MSG_GETTABLE, NLM_F_ACK, _attribute(NFTA_TABLE_NAME, table.encode() + b"\0"))
+        answers = _ask(NFT_MSG_GETTABLE, NLM_F_ACK, attribute(NFTA_TABLE_NAME, table.encode() + b"\0"))
     except OSError as error:
         return (False if error.errno == errno.ENOENT else None), 0
-    handles = [_attributes(payload).get(NFTA_TABLE_HANDLE, b"") for _, payload in answers]
+    handles = [attributes(payload).get(NFTA_TABLE_HANDLE, b"") for _, payload in answers]
     return True, next((struct.unpack("!Q", h)[0] for h in handles if len(h) == 8), 0)
 
 
 def counters(table: str) -> dict[str, tuple[int, int]]:
     """Counter name → (packets, bytes) for every named counter of `table` ({} when it is missing)."""
-    request = _attribute(NFTA_OBJ_TABLE, table.encode() + b"\0") + _attribute(
+    request = attribute(NFTA_OBJ_TABLE, table.encode() + b"\0") + attribute(
         NFTA_OBJ_TYPE, struct.pack("!I", NFT_OBJECT_COUNTER)
     )
     try:
@@ -77,13 +60,13 @@ def counters(table: str) -> dict[str, tuple[int, int]]:
         return {}
     found = {}
     for kind, payload in replies:
-        attributes = _attributes(payload)
-        if kind != NFT_MSG_NEWOBJ or attributes.get(NFTA_OBJ_TABLE, b"").rstrip(b"\0").decode() != table:
+        obj = attributes(payload)
+        if kind != NFT_MSG_NEWOBJ or obj.get(NFTA_OBJ_TABLE, b"").rstrip(b"\0").decode() != table:
             continue
-        data = _attributes(attributes.get(NFTA_OBJ_DATA, b""))
+        data = attributes(obj.get(NFTA_OBJ_DATA, b""))
         packets = struct.unpack("!Q", data[NFTA_COUNTER_PACKETS])[0] if NFTA_COUNTER_PACKETS in data else 0
         size = struct.unpack("!Q", data[NFTA_COUNTER_BYTES])[0] if NFTA_COUNTER_BYTES in data else 0
-        found[attributes[NFTA_OBJ_NAME].rstrip(b"\0").decode()] = (packets, size)
+        found[obj[NFTA_OBJ_NAME].rstrip(b"\0").decode()] = (packets, size)
     return found
 
 
@@ -107,14 +90,14 @@ def _message(kind: int, flags: int, family: int, res_id: int, body: bytes, seq: 
 def _elements(table: str, map_name: str, elements: list[Element], with_values: bool) -> bytes:
     items = b""
     for key, value in elements:
-        inner = _attribute(NFTA_SET_ELEM_KEY | NLA_F_NESTED, _attribute(NFTA_DATA_VALUE, key))
+        inner = attribute(NFTA_SET_ELEM_KEY | NLA_F_NESTED, attribute(NFTA_DATA_VALUE, key))
         if with_values:
-            inner += _attribute(NFTA_SET_ELEM_DATA | NLA_F_NESTED, _attribute(NFTA_DATA_VALUE, value))
-        items += _attribute(NFTA_LIST_ELEM | NLA_F_NESTED, inner)
+            inner += attribute(NFTA_SET_ELEM_DATA | NLA_F_NESTED, attribute(NFTA_DATA_VALUE, value))
+        items += attribute(NFTA_LIST_ELEM | NLA_F_NESTED, inner)
     return (
-        _attribute(NFTA_SET_ELEM_LIST_TABLE, table.encode() + b"\0")
-        + _attribute(NFTA_SET_ELEM_LIST_SET, map_name.encode() + b"\0")
-        + _attribute(NFTA_SET_ELEM_LIST_ELEMENTS | NLA_F_NESTED, items)
+        attribute(NFTA_SET_ELEM_LIST_TABLE, table.encode() + b"\0")
+        + attribute(NFTA_SET_ELEM_LIST_SET, map_name.encode() + b"\0")
+        + attribute(NFTA_SET_ELEM_LIST_ELEMENTS | NLA_F_NESTED, items)
     )
 
 

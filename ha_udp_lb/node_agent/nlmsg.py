@@ -1,4 +1,5 @@
-"""Reading a netlink socket's answer, for every netlink family the agent asks (nftables, sock_diag)."""
+"""Reading a netlink socket's answer, and its attributes, for every netlink family the agent asks
+(nftables, nfnetlink_log, rtnetlink, sock_diag)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import socket
 import struct
 
 NLMSG_ERROR, NLMSG_DONE = 2, 3
+NLA_TYPE_MASK = 0x3FFF
 
 
 def replies(sock: socket.socket) -> list[tuple[int, bytes]]:
@@ -26,3 +28,21 @@ def replies(sock: socket.socket) -> list[tuple[int, bytes]]:
                     raise OSError(-error, os.strerror(-error))
                 return found
             found.append((kind, payload))
+
+
+def attribute(kind: int, payload: bytes) -> bytes:
+    """One netlink attribute (type-length-value, padded to 4 bytes)."""
+    length = 4 + len(payload)
+    return struct.pack("=HH", length, kind) + payload + b"\0" * (-length % 4)
+
+
+def attributes(data: bytes) -> dict[int, bytes]:
+    """Attribute type (flags masked) → payload, for each attribute in `data`."""
+    found, offset = {}, 0
+    while offset + 4 <= len(data):
+        length, kind = struct.unpack_from("=HH", data, offset)
+        if length < 4:
+            break
+        found[kind & NLA_TYPE_MASK] = data[offset + 4 : offset + length]
+        offset += length + (-length % 4)
+    return found

@@ -9,6 +9,8 @@ import socket
 import struct
 from typing import NamedTuple
 
+from .nlmsg import attribute, attributes
+
 NETLINK_NETFILTER = 12
 NFNL_SUBSYS_ULOG = 4
 NFULNL_MSG_PACKET, NFULNL_MSG_CONFIG = 0, 1
@@ -37,12 +39,12 @@ class TemplateLog:
         self.sock.bind((0, 0))
         self.overruns = 0
         """Times the kernel had more to give than the socket held (ENOBUFS): template packets missed."""
-        self._configure(group, _attribute(NFULA_CFG_CMD, bytes([NFULNL_CFG_CMD_BIND])))
-        self._configure(group, _attribute(NFULA_CFG_MODE, struct.pack("!IBB", 0xFFFF, NFULNL_COPY_PACKET, 0)))
+        self._configure(group, attribute(NFULA_CFG_CMD, bytes([NFULNL_CFG_CMD_BIND])))
+        self._configure(group, attribute(NFULA_CFG_MODE, struct.pack("!IBB", 0xFFFF, NFULNL_COPY_PACKET, 0)))
         # Each copy at once: the kernel's default holds them until 100 are queued or a second has passed,
         # and an options template must be known before its data (often the next packet) passes the table.
-        self._configure(group, _attribute(NFULA_CFG_QTHRESH, struct.pack("!I", 1)))
-        self._configure(group, _attribute(NFULA_CFG_TIMEOUT, struct.pack("!I", 1)))
+        self._configure(group, attribute(NFULA_CFG_QTHRESH, struct.pack("!I", 1)))
+        self._configure(group, attribute(NFULA_CFG_TIMEOUT, struct.pack("!I", 1)))
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -76,11 +78,6 @@ class TemplateLog:
             raise OSError(-code, f"nfnetlink_log group {group}: {errno.errorcode.get(-code, code)}")
 
 
-def _attribute(kind: int, payload: bytes) -> bytes:
-    length = 4 + len(payload)
-    return struct.pack("=HH", length, kind) + payload + b"\0" * (-length % 4)
-
-
 def _payloads(data: bytes) -> list[bytes]:
     """The packet (from its IP header) of each logged message in one read."""
     found, offset = [], 0
@@ -89,14 +86,9 @@ def _payloads(data: bytes) -> list[bytes]:
         if length < 16:
             break
         if kind == (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET:
-            body, at = data[offset + 20 : offset + length], 0
-            while at + 4 <= len(body):
-                size, attribute = struct.unpack_from("=HH", body, at)
-                if size < 4:
-                    break
-                if attribute & 0x3FFF == NFULA_PAYLOAD:
-                    found.append(body[at + 4 : at + size])
-                at += size + (-size % 4)
+            packet = attributes(data[offset + 20 : offset + length]).get(NFULA_PAYLOAD)
+            if packet is not None:
+                found.append(packet)
         offset += length + (-length % 4)
     return found
 
