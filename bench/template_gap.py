@@ -7,7 +7,8 @@ the failover window that its new collector decoded (scaled right), and when that
 first record. Root, no lab up; ~13 s a trial.
 
     venv/bin/python bench/template_gap.py [--trials 20] > bench/summaries/template-gap.json
-    venv/bin/python bench/template_gap.py --trials 10 --template-every 20 > bench/summaries/template-gap-20.json"""
+    venv/bin/python bench/template_gap.py --trials 10 --template-every 20 > bench/summaries/template-gap-20.json
+    venv/bin/python bench/template_gap.py --trials 5 --reweight > bench/summaries/template-reweight.json"""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ha_udp_lb.lab.drill.template_gap import NEVER, Outcome, drill
+from ha_udp_lb.lab.drill.template_reweight import Moved
+from ha_udp_lb.lab.drill.template_reweight import drill as reweight_drill
 from ha_udp_lb.lab.host.site import down, up
 
 PLANES = {"kernel": ("nfcapd", 0.5), "nginx": ("nfacctd", 1.0)}
@@ -70,11 +73,34 @@ def summary(moved: list[Outcome]) -> dict[str, Any]:
     }
 
 
+def reweighted(replay: bool, count: int) -> dict[str, Any]:
+    """A deploy raising one collector's weight (template_reweight): per moved exporter, what was lost."""
+    moved: list[Moved] = []
+    for _ in range(count):
+        down()
+        overrides: dict[str, object] = {"dataPlane": "kernel"} | ({} if replay else {"templateReplay": False})
+        state = up("dev", exporters=10, collectors={"netflow": "nfcapd"}, overrides=overrides)
+        try:
+            moved += reweight_drill(state, "nfcapd")
+        finally:
+            down()
+    return {
+        "moved_exporters": len(moved),
+        "records_lost_per_moved_exporter": sorted(m.lost for m in moved),
+        "lost_ms_max": max((m.lost_ms for m in moved), default=0.0),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--template-every", type=int, help="the exporters refresh their templates every N packets")
+    parser.add_argument("--reweight", action="store_true", help="a deploy that moves exporters instead of a kill")
     args = parser.parse_args()
+    if args.reweight:
+        results = {f"kernel, replay {'on' if r else 'off'}": reweighted(r, args.trials) for r in (True, False)}
+        print(json.dumps({"trials": args.trials, "reweight": True, **results}, indent=2))
+        return
     if args.template_every:  # the refresh that routers counting packets use: kernel plane, replay on and off
         every = args.template_every
         refreshed = {
