@@ -217,7 +217,7 @@ POOL_CASES: list[Case] = [
         "top-level unknown",
         {**BASE, "colour": "blue"},
         "colour",
-        "valid keys: allowedSources, bgp, health, nodes, pools, routing, target",
+        "valid keys: allowedSources, bgp, health, metrics, nodes, pools, routing, target",
     ),
 ]
 POOL_CASES += [

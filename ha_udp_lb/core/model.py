@@ -20,6 +20,7 @@ from .addresses import (
     usable_on_a_link,
 )
 from .admission import IPNetwork, RateLimit, SourcePrefixes
+from .metrics_settings import Metrics
 from .model_base import Bool, Float, Frozen, Int
 from .routing import Bgp
 from .ssh_connection import USER_PATTERN, SshConnection
@@ -239,6 +240,8 @@ class Stack(Frozen):
     allowed_sources: SourcePrefixes | None = None
     """Every pool's admitted exporters, where a pool does not say its own."""
     tuning: Tuning = Tuning()
+    metrics: Metrics = Metrics()
+    """Each node's health agent serves Prometheus metrics on the node's address (README, Operate)."""
 
     def node(self, name: str) -> Node:
         return next(node for node in self.nodes if node.name == name)

@@ -63,6 +63,11 @@ class Paths:
         return f"{self.run_dir}/templates.json"
 
     @property
+    def vrrp_roles(self) -> str:
+        """One file per VRRP instance, its state and priority, written by keepalived's notify (the health script)."""
+        return f"{self.run_dir}/vrrp"
+
+    @property
     def announced(self) -> str:
         """routing bgp: the VIPs the agent last put on lo, so the teardown withdraws exactly those."""
         return f"{self.run_dir}/announced"

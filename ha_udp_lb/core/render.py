@@ -26,6 +26,7 @@ from .render_kernel import (
     kernel_id,
     template_pools,
 )
+from .report_settings import report_settings
 from .templating import NodeFile, common_context, render_template, restart_dropin
 
 
@@ -87,6 +88,7 @@ def render_health(stack: Stack, node: Node, agent: Mapping[str, str]) -> dict[st
         "state": PATHS.health_state,
         "metrics": PATHS.metrics,
         "announce": announce_settings(stack),
+        "report": report_settings(stack, node, agent),
         "firewall": {
             "table": PATHS.kernel_table,
             "ruleset": PATHS.kernel_ruleset,

@@ -29,6 +29,7 @@ def render_kernel(stack: Stack, node: Node) -> dict[str, NodeFile]:
         table=PATHS.kernel_table,
         guards=[guard for pool in stack.pools if (guard := pool_guard(stack, pool))["allowed"] or guard["rate"]],
         pools=[kernel_pool(p) for p in stack.pools_on("kernel")],
+        nginx_pools=[counted_pool(p) for p in stack.pools_on("nginx")],
         template_pools=template_pools(stack),
         template_group=TEMPLATE_LOG_GROUP,
         replay_device=REPLAY_DEVICE,
@@ -103,6 +104,18 @@ def kernel_pool(pool: Pool) -> dict[str, Any]:
         "backends": pool.backends,
         "addr_lines": lines([str(pool.backends[b].address) for b in base]),
         "port_lines": lines([str(pool.backends[b].port) for b in base]),
+    }
+
+
+def counted_pool(pool: Pool) -> dict[str, Any]:
+    """An nginx pool, as the table counts it: datagrams in to its VIP, out to each collector."""
+    return {
+        "name": pool.name,
+        "id": kernel_id(pool.name),
+        "vip": pool.vip,
+        "port": pool.port,
+        "family": _family(pool),
+        "backends": pool.backends,
     }
 
 

@@ -16,6 +16,7 @@ from .announce import Announcer
 from .judge import Verdict, all_silent, judge, usable
 from .kernel_plane import KernelPlane
 from .lock import held
+from .node_facts import NodeFacts
 from .probes import EchoReply, PortUnreachable, Wire
 from .settings import Host, pool_configs, probe_hosts, tally
 from .steps import isolated, keep_turning
@@ -64,12 +65,14 @@ class Agent:
         self.kernel = KernelPlane(kernel_pools, str(config["kernel_down"]), self._backends(), config.get("firewall"))
         self.announcer = Announcer.from_config(config.get("announce"))
         self.templates = TemplateKeeper(config.get("templates"))
+        self.facts = NodeFacts(config)
 
     def run(self) -> None:
         """Until stopped; its metrics go with it, so that nothing claims health while it is not judging."""
         try:
             keep_turning(self._turn, self._failed)
         finally:
+            self.facts.stop()
             Path(self.metrics_path).unlink(missing_ok=True)
 
     def _turn(self) -> None:
@@ -286,7 +289,9 @@ class Agent:
         metrics += self.kernel.metrics() + self.announcer.metrics() + self.templates.metrics()
         metrics += report.liveness(self.last_turn_s or time.time(), self.turn_errors)
         metrics += report.reconciling(not self.behind, self.sync_failures, self.errors)
+        metrics += self._isolated("facts", self.facts.metrics, "")
         report.write_atomically(self.metrics_path, metrics)
+        self.facts.publish(metrics)
 
 
 def load(path: str) -> Agent:

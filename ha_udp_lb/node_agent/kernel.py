@@ -65,22 +65,6 @@ def run(table: str, maps: dict[str, list[netlink.Element]]) -> str | None:
     return None
 
 
-def metrics(pools: list[tuple[str, KernelPool]]) -> str:
-    """Prometheus text for the kernel pools, from the table's counters."""
-    if not pools:
-        return ""
-    counts = netlink.counters(pools[0][1].table)
-    lines = [
-        "# HELP ha_udp_lb_kernel_datagrams_total Datagrams the kernel plane took in (all) and sent to each collector.",
-        "# TYPE ha_udp_lb_kernel_datagrams_total counter",
-        "# HELP ha_udp_lb_kernel_bytes_total Bytes of those datagrams.",
-        "# TYPE ha_udp_lb_kernel_bytes_total counter",
-    ]
-    for name, pool in pools:
-        lines += counter_lines(pool, name, counts)
-    return "\n".join(lines) + "\n"
-
-
 def parse_counters(listing: str) -> dict[str, tuple[int, int]]:
     """`nft -j list counters` → counter name → (packets, bytes)."""
     try:
@@ -89,16 +73,6 @@ def parse_counters(listing: str) -> dict[str, tuple[int, int]]:
         return {}
     found = (item["counter"] for item in items if "counter" in item)
     return {c["name"]: (int(c["packets"]), int(c["bytes"])) for c in found}
-
-
-def counter_lines(pool: KernelPool, name: str, counts: dict[str, tuple[int, int]]) -> list[str]:
-    """Prometheus lines for one kernel pool: what came in, and what went to each collector."""
-    lines = []
-    for label, key in [("all", f"{pool.id}_in"), *((b[0], f"{pool.id}_{i}") for i, b in enumerate(pool.backends))]:
-        packets, size = counts.get(key, (0, 0))
-        lines.append(f'ha_udp_lb_kernel_datagrams_total{{pool="{name}",backend="{label}"}} {packets}')
-        lines.append(f'ha_udp_lb_kernel_bytes_total{{pool="{name}",backend="{label}"}} {size}')
-    return lines
 
 
 def refusal_metrics(firewall: dict[str, Any]) -> str:

@@ -112,7 +112,7 @@ class KernelPlane:
                 self.handles[table], self.replaced = handle, True
 
     def metrics(self) -> str:
-        return kernel.metrics(sorted(self.pools.items())) + kernel.refusal_metrics(self.firewall)
+        return kernel.refusal_metrics(self.firewall)
 
     def _loaded(self) -> bool | None:
         """Every table there; False when one is missing; None when the kernel did not say of one."""

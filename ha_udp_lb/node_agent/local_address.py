@@ -18,19 +18,25 @@ NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
 
 def holds(address: str, on_lo_too: bool) -> bool:
     """True when `address` (IPv4) is on one of this node's interfaces (not counting lo unless `on_lo_too`)."""
-    wanted, loopback = socket.inet_aton(address), socket.if_nametoindex("lo")
+    return address in held([address], on_lo_too)
+
+
+def held(addresses: list[str], on_lo_too: bool) -> set[str]:
+    """Those of `addresses` (IPv4) on one of this node's interfaces (lo counted only if `on_lo_too`): one dump."""
+    wanted = {socket.inet_aton(address): address for address in addresses}
+    loopback = socket.if_nametoindex("lo")
     with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE) as sock:
         sock.settimeout(1.0)
         body = struct.pack("=BBBBI", socket.AF_INET, 0, 0, 0, 0)
         sock.send(struct.pack("=IHHII", 16 + len(body), RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, 1, os.getpid()) + body)
         answers = replies(sock)
+    found: set[str] = set()
     for kind, payload in answers:
         if kind != RTM_NEWADDR or len(payload) < 8:
             continue
         (index,) = struct.unpack_from("=I", payload, 4)
         if index == loopback and not on_lo_too:
             continue
-        found = attributes(payload[8:])
-        if wanted in (found.get(IFA_ADDRESS), found.get(IFA_LOCAL)):
-            return True
-    return False
+        attrs = attributes(payload[8:])
+        found |= {wanted[a] for a in (attrs.get(IFA_ADDRESS), attrs.get(IFA_LOCAL)) if a in wanted}
+    return found

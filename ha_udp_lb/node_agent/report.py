@@ -56,25 +56,21 @@ def metrics(
     hosts: dict[str, HostEvidence],
     sent: dict[tuple[str, str], int],
 ) -> str:
+    verdicts = [
+        (pool, collector, v)
+        for pool, collectors in sorted(views.items())
+        for collector, v in sorted(collectors.items())
+    ]
     lines = [
-        "# HELP ha_udp_lb_backend_up 1 while this node sends the pool's exporters to the backend.",
-        "# TYPE ha_udp_lb_backend_up gauge",
-    ]
-    lines += [
-        f'ha_udp_lb_backend_up{{pool="{pool}",backend="{backend}"}} {int(v.up)}'
-        for pool, backends in sorted(views.items())
-        for backend, v in sorted(backends.items())
-    ]
-    lines += [
-        "# HELP ha_udp_lb_backend_transitions_total Health changes of the backend seen by this node.",
-        "# TYPE ha_udp_lb_backend_transitions_total counter",
-    ]
-    lines += [
-        f'ha_udp_lb_backend_transitions_total{{pool="{pool}",backend="{backend}"}} {transitions.get(key, 0)}'
-        for key in sorted((pool, backend) for pool, backends in views.items() for backend in backends)
-        for pool, backend in [key]
-    ]
-    lines += [
+        "# HELP ha_udp_lb_collector_up 1 while this node sends the pool's exporters to the collector.",
+        "# TYPE ha_udp_lb_collector_up gauge",
+        *(f'ha_udp_lb_collector_up{{pool="{p}",collector="{c}"}} {int(v.up)}' for p, c, v in verdicts),
+        "# HELP ha_udp_lb_collector_transitions_total Health changes of the collector seen by this node.",
+        "# TYPE ha_udp_lb_collector_transitions_total counter",
+        *(
+            f'ha_udp_lb_collector_transitions_total{{pool="{p}",collector="{c}"}} {transitions.get((p, c), 0)}'
+            for p, c, _ in verdicts
+        ),
         "# HELP ha_udp_lb_probe_rtt_seconds The last echo round trip.",
         "# TYPE ha_udp_lb_probe_rtt_seconds gauge",
     ]
