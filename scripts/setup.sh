@@ -10,6 +10,8 @@ packages+=(pmacct rsyslog snmptrapd snmp systemd)
 # The routed lab (routing: bgp): FRR on the router and on the nodes; BIRD 2 on the router instead when
 # asked (`lab up --router bird`).
 packages+=(frr frr-pythontools bird2)
+# The operate tests: Prometheus scrapes the lab's nodes and fires the shipped alerts; promtool tests the rules.
+packages+=(prometheus)
 # The docker check makes its base image offline; mmdebstrap reads the archive keyring with gpg (only a
 # Recommends of it, and recommends are not installed here).
 packages+=(mmdebstrap gpg)

@@ -30,10 +30,14 @@ class VipWatch:
             if vip in self.held and self.held[vip] != (vip in now_held):
                 self.transitions[vip] = self.transitions.get(vip, 0) + 1
             self.held[vip] = vip in now_held
+        routing = "bgp" if self.on_lo_too else "vrrp"
         lines = [
             "# HELP ha_udp_lb_vip_held 1 while the VIP is this node's (VRRP: on its interface; bgp: announced).",
             "# TYPE ha_udp_lb_vip_held gauge",
-            *(f'ha_udp_lb_vip_held{{vip="{v["vip"]}"}} {int(self.held[v["vip"]])}' for v in self.vips),
+            *(
+                f'ha_udp_lb_vip_held{{vip="{v["vip"]}",routing="{routing}"}} {int(self.held[v["vip"]])}'
+                for v in self.vips
+            ),
             "# HELP ha_udp_lb_vip_transitions_total Times the VIP came to or left this node, seen by the agent.",
             "# TYPE ha_udp_lb_vip_transitions_total counter",
             *(
