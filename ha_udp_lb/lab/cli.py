@@ -53,6 +53,8 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from ha_udp_lb.operate.cli import add_commands as add_operate_commands
+
     from .docker.cli import add_commands as add_docker_commands
     from .hosts.cli import add_commands as add_hosts_commands
 
@@ -74,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
     add_docker_commands(groups)
     add_hosts_commands(groups)
+    add_operate_commands(groups)
     return parser
 
 

@@ -39,8 +39,7 @@ def _final(a: int, b: int, c: int) -> int:
     c = ((c ^ b) - _rol(b, 16)) & MASK
     a = ((a ^ c) - _rol(c, 4)) & MASK
     b = ((b ^ a) - _rol(a, 14)) & MASK
-    c = ((c ^ b) - _rol(b, 24)) & MASK
-    return c
+    return ((c ^ b) - _rol(b, 24)) & MASK
 
 
 def jhash(key: bytes, initval: int) -> int:
