@@ -57,7 +57,7 @@ def namespace() -> Iterator[str]:
 def test_the_kernels_slot_is_reproduced_for_every_address(namespace: str) -> None:
     addresses = [f"198.18.{i // 200}.{i % 200 + 1}" for i in range(400)] + [f"2001:2::{i:x}:1" for i in range(1, 201)]
     netns.netns_run(namespace, sys.executable, "-c", SEND, *addresses)
-    kernel = {}
+    kernel: dict[str, int] = {}
     for name in ("seen4", "seen6"):
         listing = json.loads(netns.netns_run(namespace, "nft", "-j", "list", "set", "inet", "hashed", name).stdout)
         elements = next(item["set"] for item in listing["nftables"] if "set" in item).get("elem", [])
