@@ -13,6 +13,9 @@ from contextlib import contextmanager
 
 from ha_udp_lb.core.config import parse_stack
 from ha_udp_lb.core.paths import PATHS
+from ha_udp_lb.lab.drill.report import TrialReport
+from ha_udp_lb.lab.drill.scenario import Scenario
+from ha_udp_lb.lab.drill.trial import Settings, run_trial
 from ha_udp_lb.lab.host.control import HolderWatch, node_sh
 from ha_udp_lb.lab.host.netns import netns_run
 from ha_udp_lb.lab.host.state import LAB_DIR, LabState, NodeState, lab_config
@@ -86,3 +89,9 @@ def ours_on(node: NodeState) -> list[str]:
         "dpkg --verify nginx-common keepalived 2>/dev/null"
     )
     return node_sh(node, script).stdout.split("\n")[:-1]
+
+
+def trial(state: LabState, scenario: Scenario) -> TrialReport:
+    """One trial of `scenario` at 100 datagrams/s per exporter per pool."""
+    report, _picture = run_trial(state, scenario, 1, Settings(rate=100), LAB_DIR / "sent" / scenario.name)
+    return report

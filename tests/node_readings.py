@@ -1,13 +1,17 @@
 """What the lab's tests read off a lab: a pool and the node that holds its VIP, the project's table's
-counters and an agent's metrics."""
+counters, an agent's metrics, and which collector each exporter's datagrams reach."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
+from collections import defaultdict
 
 from ha_udp_lb.core.paths import PATHS
-from ha_udp_lb.lab.host.control import node_sh
+from ha_udp_lb.core.project import REPO
+from ha_udp_lb.lab.host.control import node_sh, received_others
 from ha_udp_lb.lab.host.state import LabState, NodeState, PoolState
 
 
@@ -41,3 +45,35 @@ def metric(node: NodeState, series: str, wait_s: float = 5, until: float | None 
         if (values and (until is None or values[0] == until)) or time.monotonic() > deadline:
             return values[0] if values else None
         time.sleep(0.2)
+
+
+def arrivals(state: LabState, pool_name: str, count: int) -> dict[str, set[str]]:
+    """Every exporter sends `count` datagrams to the pool (lab.agents.senders, one process per exporter
+    namespace): the collectors (`address:port`) each exporter's new datagrams reached."""
+    target = pool(state, pool_name)
+    seen = {b.address: len(received_others(b)) for b in state.backends}
+    by_namespace = defaultdict(list)
+    for exporter in state.exporters:
+        by_namespace[exporter.netns].append(exporter.address)
+    module = "ha_udp_lb.lab.agents.senders"
+    senders = [
+        subprocess.Popen(
+            ["ip", "netns", "exec", ns, sys.executable, "-m", module, f"{target.vip}:{target.port}", str(count), *ours],
+            cwd=REPO,
+        )
+        for ns, ours in by_namespace.items()
+    ]
+    for sender in senders:
+        assert sender.wait(timeout=60) == 0
+    time.sleep(1.2)  # the sinks write what they received each second
+    reached: dict[str, set[str]] = defaultdict(set)
+    for backend in state.backends:
+        for datagram in received_others(backend)[seen[backend.address] :]:
+            if datagram["port"] == target.port:
+                reached[str(datagram["sender"]).rpartition(":")[0]].add(endpoint(datagram))
+    return dict(reached)
+
+
+def endpoint(datagram: dict[str, object]) -> str:
+    """The collector (`address:port`) a sink's record says received the datagram."""
+    return f"{datagram['backend']}:{datagram['port']}"

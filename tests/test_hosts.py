@@ -14,12 +14,10 @@ import pytest
 from ha_udp_lb.core.config import parse_stack
 from ha_udp_lb.core.paths import PATHS
 from ha_udp_lb.core.project import REPO
-from ha_udp_lb.lab.drill.report import TrialReport
 from ha_udp_lb.lab.drill.scenario import Context, Scenario
-from ha_udp_lb.lab.drill.trial import Settings, run_trial
 from ha_udp_lb.lab.host.control import holders, keepalived_scheduling, node_sh, ssh_drops, ssh_logins, unit_states
 from ha_udp_lb.lab.host.site import down, wait_settled
-from ha_udp_lb.lab.host.state import LAB_DIR, LabState, NodeState, lab_config
+from ha_udp_lb.lab.host.state import NodeState, lab_config
 from ha_udp_lb.lab.hosts import site
 from ha_udp_lb.lab.hosts.site import HostsLab, without_node
 from ha_udp_lb.runner.engine import RAN, STACK_REFERENCE, Result
@@ -29,9 +27,11 @@ from tests.hosts_checks import (
     mac_of,
     ours_on,
     probe_answers,
+    trial,
     watch_holders,
     watching_holders,
 )
+from tests.hosts_operate import operated_over_ssh
 from tests.hosts_trust import wrong_host_key
 
 pytestmark = pytest.mark.hosts
@@ -58,6 +58,7 @@ def test_a_whole_lifecycle_on_booted_hosts_over_ssh(hosts: HostsLab) -> None:
     assert all(not left for left in untouched.values()), untouched
     OUTPUTS.append(wrong_host_key(hosts, two_nodes(collectors=2)))
     first_deploy(hosts)
+    OUTPUTS.append(operated_over_ssh(hosts))
     nothing_changed(hosts)
     collector_added(hosts)
     failed_half_way(hosts)
@@ -293,8 +294,3 @@ def units(node: NodeState) -> dict[str, str]:
 
 GONE = {unit: "inactive disabled" if unit in ("keepalived", "nginx") else "inactive absent" for unit in UNITS}
 """After a node's teardown: the distribution's daemons stopped and disabled, our units gone."""
-
-
-def trial(state: LabState, scenario: Scenario) -> TrialReport:
-    report, _picture = run_trial(state, scenario, 1, Settings(rate=100), LAB_DIR / "sent" / scenario.name)
-    return report

@@ -10,7 +10,7 @@ from ha_udp_lb.lab.drill.trial import COLLECTOR_EXPORTERS
 from ha_udp_lb.lab.host.site import down, wait_settled
 from ha_udp_lb.lab.hosts import site
 from ha_udp_lb.lab.hosts.scenarios import HOST_SCENARIOS
-from tests.test_hosts import trial
+from tests.hosts_checks import trial
 
 pytestmark = pytest.mark.hosts
 

@@ -6,10 +6,8 @@ reach the lab's nodes the lab's way (a booted host's test reaches them over SSH:
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -17,14 +15,13 @@ import pytest
 from ha_udp_lb.core.config import parse_stack
 from ha_udp_lb.core.model import Node, Stack
 from ha_udp_lb.core.paths import PATHS
-from ha_udp_lb.core.project import REPO
 from ha_udp_lb.lab.host.control import node_sh, received_others, start_backend, stop_backend
 from ha_udp_lb.lab.host.site import down, up
 from ha_udp_lb.lab.host.state import LabState, Overrides, lab_config
 from ha_udp_lb.operate.commands import status, where
 from ha_udp_lb.operate.reach import NodeUnreachable, Run
 from ha_udp_lb.operate.readings import parse
-from tests.node_readings import master, metric, pool
+from tests.node_readings import arrivals, endpoint, master, metric, pool
 
 pytestmark = pytest.mark.lab
 
@@ -61,14 +58,14 @@ def test_where_names_the_collector_every_exporter_reaches_before_and_after_one_d
     plane, state, stack = lab
     run, victim = in_lab(state), state.backend(pool(state, POOL).backends[0][0])
     before = {e.address: where(stack, POOL, e.address, run).collector for e in state.exporters}
-    assert _arrivals(state) == {address: {collector} for address, collector in before.items()}, plane
+    assert arrivals(state, POOL, SENT) == {address: {collector} for address, collector in before.items()}, plane
 
     stop_backend(victim)
     try:
         dead = f"{victim.address}:{pool(state, POOL).backends[0][1]}"
         assert metric(master(state, POOL), f'ha_udp_lb_collector_up{{pool="{POOL}",collector="{dead}"}}', 10, 0) == 0
         after = {e.address: where(stack, POOL, e.address, run).collector for e in state.exporters}
-        assert _arrivals(state) == {a: {c} for a, c in after.items()}, plane
+        assert arrivals(state, POOL, SENT) == {a: {c} for a, c in after.items()}, plane
     finally:
         start_backend(victim)
     moved = {a for a in before if after[a] != before[a]}
@@ -79,54 +76,14 @@ def test_where_names_the_collector_every_exporter_reaches_before_and_after_one_d
 def test_what_the_nodes_count_per_collector_is_what_each_received(lab: tuple[str, LabState, Stack]) -> None:
     plane, state, _ = lab
     counted_before = _counted(state)
-    received_before = Counter(_endpoint(d) for b in state.backends for d in received_others(b))
-    _arrivals(state)
+    received_before = Counter(endpoint(d) for b in state.backends for d in received_others(b))
+    arrivals(state, POOL, SENT)
     time.sleep(1.5)  # the agents write their metrics each second
     counted = _counted(state) - counted_before
-    received = Counter(_endpoint(d) for b in state.backends for d in received_others(b)) - received_before
+    received = Counter(endpoint(d) for b in state.backends for d in received_others(b)) - received_before
     assert sum(received.values()) == EXPORTERS * SENT, f"{plane}: the lab lost datagrams"
     for collector, count in received.items():
         assert abs(counted[collector] - count) <= 0.01 * count, f"{plane} {collector}: {counted[collector]} vs {count}"
-
-
-def _arrivals(state: LabState) -> dict[str, set[str]]:
-    """Each exporter sends SENT datagrams to the pool; who received each exporter's (new ones only)."""
-    seen = {b.address: len(received_others(b)) for b in state.backends}
-    target = f"{pool(state, POOL).vip}:{pool(state, POOL).port}"
-    by_namespace = defaultdict(list)
-    for exporter in state.exporters:
-        by_namespace[exporter.netns].append(exporter.address)
-    senders = [
-        subprocess.Popen(
-            [
-                "ip",
-                "netns",
-                "exec",
-                ns,
-                sys.executable,
-                "-m",
-                "ha_udp_lb.lab.agents.senders",
-                target,
-                str(SENT),
-                *addresses,
-            ],
-            cwd=REPO,
-        )
-        for ns, addresses in by_namespace.items()
-    ]
-    for sender in senders:
-        assert sender.wait(timeout=60) == 0
-    time.sleep(1.2)  # the sinks write what they received each second
-    arrivals: dict[str, set[str]] = defaultdict(set)
-    for backend in state.backends:
-        for datagram in received_others(backend)[seen[backend.address] :]:
-            if datagram["port"] == pool(state, POOL).port:
-                arrivals[str(datagram["sender"]).rpartition(":")[0]].add(_endpoint(datagram))
-    return dict(arrivals)
-
-
-def _endpoint(datagram: dict[str, object]) -> str:
-    return f"{datagram['backend']}:{datagram['port']}"
 
 
 def _counted(state: LabState) -> Counter[str]:
