@@ -69,7 +69,7 @@ def arrivals(state: LabState, pool_name: str, count: int) -> dict[str, set[str]]
     reached: dict[str, set[str]] = defaultdict(set)
     for backend in state.backends:
         for datagram in received_others(backend)[seen[backend.address] :]:
-            if datagram["port"] == target.port:
+            if datagram["port"] in {port for _, port in target.backends}:
                 reached[str(datagram["sender"]).rpartition(":")[0]].add(endpoint(datagram))
     return dict(reached)
 
