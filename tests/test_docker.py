@@ -4,6 +4,7 @@ watched, and the ARP fix shown to matter. `sh bench/docker.sh` runs the 20-trial
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,3 +85,19 @@ def test_scenario(stack: LabState, name: str, tmp_path: Path) -> None:
 
 def _sysctl(ns: str, key: str) -> str:
     return netns_run(ns, "sysctl", "-n", key).stdout.strip()
+
+
+SCRAPE = "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())"
+
+
+@pytest.mark.parametrize("stack", ["nginx"], indirect=True)
+def test_every_container_serves_its_metrics_to_a_scraper_on_the_network(stack: LabState) -> None:
+    """As Prometheus would scrape them: from another host on the network, the node's address, port 9955."""
+    vip = stack.vips[0]
+    for node in stack.nodes:
+        url = f"http://{node.address}:9955/metrics"
+        text = netns_run(stack.exporters[0].netns, sys.executable, "-c", SCRAPE, url).stdout
+        state = "MASTER" if node.name == vip.preferred else "BACKUP"
+        address = vip.address.split("/")[0]
+        assert f'ha_udp_lb_vrrp_state{{vip="{address}",instance="VI_51",state="{state}"}} 1' in text, text[:2000]
+        assert 'ha_udp_lb_collector_up{pool="netflow",collector="198.18.0.21:2055"} 1' in text, node.name
