@@ -22,6 +22,9 @@ sh bench/collectors.sh
 sh bench/kernel.sh
 sh bench/docker.sh
 $PY bench/throughput.py > bench/summaries/throughput.json
+# Operating it: what scraping costs a node, and how soon the shipped alerts fire in a real Prometheus.
+$PY bench/scrape_cost.py 40 > bench/summaries/scrape-cost.json
+$PY bench/alerts.py 10 > bench/summaries/alerts.json
 # Template continuity: the gap a collector's death leaves in NetFlow v9/IPFIX decoding, replay on and off.
 $PY bench/template_gap.py --trials 20 > bench/summaries/template-gap.json
 $PY bench/template_gap.py --trials 10 --template-every 20 > bench/summaries/template-gap-20.json

@@ -23,10 +23,8 @@ def operated_over_ssh(lab: HostsLab) -> str:
     assert shown.count("in step") == 2, shown
     printed = [shown]
     for pool in ("netflow", "syslog"):  # the kernel plane, and nginx keeping the exporters' addresses
-        named = {}
-        for exporter in lab.state.exporters:
-            printed.append(_hulb(lab, "where", "--pool", pool, exporter.address, "--json"))
-            named[exporter.address] = {json.loads(printed[-1])["collector"]}
+        printed.append(_hulb(lab, "where", "--pool", pool, *(e.address for e in lab.state.exporters), "--json"))
+        named = {answer["exporter"]: {answer["collector"]} for answer in json.loads(printed[-1])}
         assert arrivals(lab.state, pool, SENT) == named, f"{pool}: where named other collectors"
     return "".join(printed)
 

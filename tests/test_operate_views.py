@@ -38,13 +38,13 @@ def test_the_servers_are_read_from_the_rendered_pool_file_not_its_listener() -> 
 def test_marking_a_server_down_moves_only_its_exporters(exporters: list[str]) -> None:
     down = [nginx_chash.Server(s.endpoint, s.weight, s.endpoint.startswith("198.18.0.22")) for s in SERVERS]
     for exporter in exporters:
-        before, after = nginx_chash.choose(SERVERS, exporter), nginx_chash.choose(down, exporter)
+        before, after = nginx_chash.choose(SERVERS, exporter.encode()), nginx_chash.choose(down, exporter.encode())
         assert after != "198.18.0.22:2055"
         assert before == after or before == "198.18.0.22:2055"
 
 
 def test_every_server_down_names_none() -> None:
-    assert nginx_chash.choose([nginx_chash.Server(s.endpoint, 1, True) for s in SERVERS], "192.0.2.7") is None
+    assert nginx_chash.choose([nginx_chash.Server(s.endpoint, 1, True) for s in SERVERS], b"192.0.2.7") is None
 
 
 def test_a_slot_the_kernel_chose_is_reproduced() -> None:

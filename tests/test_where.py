@@ -57,14 +57,14 @@ def test_where_names_the_collector_every_exporter_reaches_before_and_after_one_d
 ) -> None:
     plane, state, stack = lab
     run, victim = in_lab(state), state.backend(pool(state, POOL).backends[0][0])
-    before = {e.address: where(stack, POOL, e.address, run).collector for e in state.exporters}
+    before = {a.exporter: a.collector for a in where(stack, POOL, [e.address for e in state.exporters], run)}
     assert arrivals(state, POOL, SENT) == {address: {collector} for address, collector in before.items()}, plane
 
     stop_backend(victim)
     try:
         dead = f"{victim.address}:{pool(state, POOL).backends[0][1]}"
         assert metric(master(state, POOL), f'ha_udp_lb_collector_up{{pool="{POOL}",collector="{dead}"}}', 10, 0) == 0
-        after = {e.address: where(stack, POOL, e.address, run).collector for e in state.exporters}
+        after = {a.exporter: a.collector for a in where(stack, POOL, [e.address for e in state.exporters], run)}
         assert arrivals(state, POOL, SENT) == {a: {c} for a, c in after.items()}, plane
     finally:
         start_backend(victim)

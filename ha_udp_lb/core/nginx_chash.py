@@ -38,12 +38,13 @@ def ring(servers: list[Server]) -> list[tuple[int, str]]:
     return [point for i, point in enumerate(points) if i == 0 or point[0] != points[i - 1][0]]
 
 
-def choose(servers: list[Server], key: str) -> str | None:
-    """The endpoint nginx sends `key`'s datagrams to; None where every server tried is down (nginx then
-    picks round robin, so no one endpoint can be named)."""
+def choose(servers: list[Server], key: bytes) -> str | None:
+    """The endpoint nginx sends datagrams hashing to `key` (the hash variable's value: `$remote_addr`'s
+    text, `$binary_remote_addr`'s bytes) to; None where every server tried is down (nginx then picks
+    round robin, so no one endpoint can be named)."""
     points = ring(servers)
     down = {server.endpoint for server in servers if server.down}
-    start = bisect.bisect_left([point for point, _ in points], zlib.crc32(key.encode()))
+    start = bisect.bisect_left([point for point, _ in points], zlib.crc32(key))
     for tried in range(TRIES):
         endpoint = points[(start + tried) % len(points)][1]
         if endpoint not in down:

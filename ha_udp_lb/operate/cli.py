@@ -21,13 +21,15 @@ def add_commands(commands: Any) -> None:
     status.set_defaults(run=_status)
     where = commands.add_parser(
         "where",
-        help="which collector an exporter's datagrams go to now, from the nodes' live tables",
+        help="which collector each exporter's datagrams go to now, from the nodes' live tables",
         description="Asks every node: the kernel plane's slot maps or nginx's pool file as the health agent "
         "left them, and the VIP's holder. Over SSH as for `status`.",
     )
     _common(where)
     where.add_argument("--pool", required=True, help="the pool's name in the stack")
-    where.add_argument("exporter", type=_address, help="the exporter's address, as the node sees it")
+    where.add_argument(
+        "exporters", nargs="+", type=_address, metavar="EXPORTER", help="an exporter's address, as the node sees it"
+    )
     where.add_argument("--json", action="store_true", help="the answer as JSON")
     where.set_defaults(run=_where)
 
@@ -62,6 +64,10 @@ def _where(args: Any) -> int:
         print(f"ha-udp-lb where: --pool {args.pool}: the stack's pools are {', '.join(p.name for p in stack.pools)}")
         return 2
     with over_ssh(stack, key) as run:
-        answer = where(stack, args.pool, args.exporter, run)
-    print(as_json(answer) if args.json else where_text(answer), end="")
-    return 0 if answer.collector else 1
+        try:
+            answers = where(stack, args.pool, args.exporters, run)
+        except ValueError as refused:
+            print(f"ha-udp-lb where: {refused}")
+            return 2
+    print(as_json(answers) if args.json else "".join(map(where_text, answers)), end="")
+    return 0 if all(answer.collector for answer in answers) else 1

@@ -40,24 +40,35 @@ class WhereAnswer:
     unreachable: dict[str, str]
 
 
-def where(stack: Stack, pool_name: str, exporter: str, run: Run) -> WhereAnswer:
-    """Where every node sends `exporter`'s datagrams of `pool_name` now, from its live table or pool file."""
+def where(stack: Stack, pool_name: str, exporters: list[str], run: Run) -> list[WhereAnswer]:
+    """Where every node sends each of `exporters`' datagrams of `pool_name` now, from its live table or
+    pool file (each node asked once, whatever the number of exporters)."""
     pool = next((p for p in stack.pools if p.name == pool_name), None)
     if pool is None:
         raise ValueError(f"the stack has no pool {pool_name!r}; its pools: {', '.join(p.name for p in stack.pools)}")
+    if pool.hash_key not in ("$remote_addr", "$binary_remote_addr"):
+        raise ValueError(
+            f"pool {pool.name} hashes {pool.hash_key}: where answers for pools hashing the exporter's address only"
+        )
     said, unreachable = on_every_node(stack, run, questions.where_command(pool))
-    nodes = {}
-    for node, text in sorted(said.items()):
-        metrics, live = questions.read_where(text)
-        if pool.data_plane == "nginx":
-            found = placement.on_nginx(live[0], exporter)
-        else:
-            found = placement.on_kernel(pool, exporter, live[0], live[1])
-        holds = value(parse(metrics), "ha_udp_lb_vip_held", vip=str(pool.vip)) == 1
-        nodes[node] = NodeAnswer(found.collector, holds, found.how)
-    reached = {answer.collector for answer in nodes.values() if answer.holds_vip}
-    collector = reached.pop() if len(reached) == 1 else None
-    return WhereAnswer(pool.name, exporter, collector, nodes, unreachable)
+    read = {node: questions.read_where(text) for node, text in sorted(said.items())}
+    holders = {
+        node: value(parse(metrics), "ha_udp_lb_vip_held", vip=str(pool.vip)) == 1 for node, (metrics, _) in read.items()
+    }
+    answers = []
+    for exporter in exporters:
+        nodes = {}
+        for node, (_, live) in read.items():
+            if pool.data_plane == "nginx":
+                found = placement.on_nginx(pool, live[0], exporter)
+            else:
+                found = placement.on_kernel(pool, exporter, live[0], live[1])
+            nodes[node] = NodeAnswer(found.collector, holders[node], found.how)
+        reached = {answer.collector for answer in nodes.values() if answer.holds_vip}
+        answers.append(
+            WhereAnswer(pool.name, exporter, reached.pop() if len(reached) == 1 else None, nodes, unreachable)
+        )
+    return answers
 
 
 def where_text(answer: WhereAnswer) -> str:
@@ -71,5 +82,5 @@ def where_text(answer: WhereAnswer) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_json(answer: WhereAnswer) -> str:
-    return json.dumps(asdict(answer), indent=1, sort_keys=True) + "\n"
+def as_json(answers: list[WhereAnswer]) -> str:
+    return json.dumps([asdict(answer) for answer in answers], indent=1, sort_keys=True) + "\n"

@@ -38,9 +38,11 @@ def on_kernel(pool: Pool, address: str, addrs: str, ports: str) -> Placement:
     return Placement(endpoint, f"slot {slot} of {size} (jhash seed {slots.seed(pool.name):#010x})")
 
 
-def on_nginx(pool_file: str, address: str) -> Placement:
+def on_nginx(pool: Pool, pool_file: str, address: str) -> Placement:
     servers = nginx_chash.servers_in(pool_file)
-    chosen = nginx_chash.choose(servers, address)
+    exporter = ipaddress.ip_address(address)
+    key = exporter.packed if pool.hash_key == "$binary_remote_addr" else str(exporter).encode()
+    chosen = nginx_chash.choose(servers, key)
     down = sorted(s.endpoint for s in servers if s.down)
     said = f"nginx's consistent hash over {len(servers)} servers" + (f", {', '.join(down)} down" if down else "")
     return Placement(chosen, said if chosen else "every server nginx would try is down: it picks round robin")

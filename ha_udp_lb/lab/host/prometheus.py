@@ -72,13 +72,17 @@ class LabPrometheus:
         raise TimeoutError(f"{waiting} {'never fired' if firing else 'still fire'} within {timeout:.0f} s")
 
 
-def start(state: LabState, stack: str = "lab") -> LabPrometheus:
-    """Prometheus on the lab's bridge scraping every node, once each target answers."""
-    subnet = IPv4Interface(f"{state.nodes[0].address}/24").network
+def start(state: LabState, stack: str = "lab", via: IPv4Interface | None = None, bridge: str = BRIDGE) -> LabPrometheus:
+    """Prometheus scraping every node, once each target answers: on `bridge`, in the nodes' subnet, or
+    with `via` (the routed lab: the router's address on that bridge's subnet) in `via`'s subnet, routed."""
+    subnet = via.network if via else IPv4Interface(f"{state.nodes[0].address}/24").network
     used = {n.address for n in state.nodes} | {b.address for b in state.backends} | {e.address for e in state.exporters}
-    address = next(str(a) for a in subnet.hosts() if int(a) % 256 >= 2 and str(a) not in used | _vips(state))
+    used |= _vips(state) | ({str(via.ip)} if via else set())
+    address = next(str(a) for a in subnet.hosts() if int(a) % 256 >= 2 and str(a) not in used)
     netns.add_namespace(NAMESPACE)
-    netns.plug(NAMESPACE, "eth0", f"{address}/{subnet.prefixlen}", BRIDGE, host_end=f"{NAMESPACE}0")
+    netns.plug(NAMESPACE, "eth0", f"{address}/{subnet.prefixlen}", bridge, host_end=f"{NAMESPACE}0")
+    if via:
+        netns.netns_run(NAMESPACE, "ip", "route", "add", "default", "via", str(via.ip))
     home = LAB_DIR / "prometheus"
     home.mkdir(parents=True, exist_ok=True)
     config = home / "prometheus.yml"
