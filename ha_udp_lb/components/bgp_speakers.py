@@ -10,7 +10,6 @@ import pulumi
 from ha_udp_lb.core.compose import BGP, NodeFiles
 from ha_udp_lb.core.model import Stack
 from ha_udp_lb.core.project import PROJECT
-from ha_udp_lb.core.render_bgp import peers_of
 
 from .transport import Transport, stage_part
 
@@ -43,7 +42,7 @@ class BgpSpeakers(pulumi.ComponentResource):
             node.name: {
                 "address": str(node.address.ip),
                 "asn": stack.bgp.asn,
-                "peers": [{"address": str(p.address), "asn": p.asn} for p in peers_of(stack, node)],
+                "peers": [{"address": str(p.address), "asn": p.asn} for p in stack.peers_of(node)],
             }
             for node in stack.nodes
         }

@@ -22,7 +22,7 @@ from .addresses import (
 from .admission import IPNetwork, RateLimit, SourcePrefixes
 from .metrics_settings import Metrics
 from .model_base import Bool, Float, Frozen, Int
-from .routing import Bgp
+from .routing import Bgp, BgpPeer
 from .ssh_connection import USER_PATTERN, SshConnection
 from .tuning import Tuning
 
@@ -250,6 +250,10 @@ class Stack(Frozen):
         if vip.preferred is not None:
             return self.node(vip.preferred)
         return max(self.nodes, key=lambda node: node.priority or 0)
+
+    def peers_of(self, node: Node) -> list[BgpPeer]:
+        """The routers on `node`'s own subnet (routing bgp): it peers over its link, never through another router."""
+        return [peer for peer in self.bgp.peers if peer.address in node.address.network] if self.bgp else []
 
     def instance_priorities(self, vip: Vip) -> dict[str, int]:
         """Per-VIP priorities: the preferred node takes the top priority and the others keep their

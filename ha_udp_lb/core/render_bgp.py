@@ -6,7 +6,6 @@ from __future__ import annotations
 from .model import Node, Stack
 from .paths import PATHS
 from .render import sysctls
-from .routing import BgpPeer
 from .templating import NodeFile, render_template, restart_dropin
 
 BFD_PROFILE = "ha-udp-lb"
@@ -22,7 +21,7 @@ def render_bgp(stack: Stack, node: Node) -> dict[str, NodeFile]:
         "frr.conf.j2",
         node=node,
         asn=bgp.asn,
-        peers=peers_of(stack, node),
+        peers=stack.peers_of(node),
         vips=[vip.address.ip for vip in stack.vips],
         bfd=bgp.bfd,
         bfd_profile=BFD_PROFILE,
@@ -37,9 +36,3 @@ def render_bgp(stack: Stack, node: Node) -> dict[str, NodeFile]:
         PATHS.sysctl: sysctls(stack, node),
         PATHS.dropin("frr.service"): restart_dropin(stack, node),
     }
-
-
-def peers_of(stack: Stack, node: Node) -> list[BgpPeer]:
-    """The routers on `node`'s own subnet: a node peers over its link, never through another router."""
-    assert stack.bgp is not None
-    return [peer for peer in stack.bgp.peers if peer.address in node.address.network]

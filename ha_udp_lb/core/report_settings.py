@@ -27,6 +27,7 @@ def report_settings(stack: Stack, node: Node, agent: Mapping[str, str]) -> dict[
             for vip in stack.vips
         ],
         "roles": PATHS.vrrp_roles,
+        "routers": [str(peer.address) for peer in stack.peers_of(node)],
         "counted": [
             {"pool": pool.name, "id": kernel_id(pool.name), "collectors": [b.endpoint for b in pool.backends]}
             for pool in stack.pools

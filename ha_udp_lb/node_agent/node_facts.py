@@ -14,7 +14,7 @@ class NodeFacts:
     def __init__(self, config: dict[str, Any]) -> None:
         settings = config.get("report") or {}
         announce = config.get("announce") or {}
-        self.vips = VipWatch(settings, bool(announce), list(announce.get("routers", [])))
+        self.vips = VipWatch(settings, bool(announce), list(settings.get("routers", [])))
         self.table = str((config.get("firewall") or {}).get("table", ""))
         self.counted: list[dict[str, Any]] = settings.get("counted", [])
         self.sockets: dict[str, str] = settings.get("sockets", {})
