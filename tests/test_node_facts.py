@@ -33,14 +33,27 @@ UDP = """  sl local_address rem_address st tx_queue rx_queue tr tm->when retrnsm
 """
 
 
+ARP_CACHE = """entries  allocs   destroys unresolved_discards table_fulls
+00000019 000052bc 00004f1e 0000000a            00000000
+00000019 000050f8 0000547d 00000003            00000000
+"""
+NETSTAT = """IpExt: InNoRoutes InTruncatedPkts
+IpExt: 4 0
+"""
+
+
 def test_the_kernels_drop_counters_are_read_by_cause_both_families_summed(tmp_path: Path) -> None:
     (tmp_path / "snmp").write_text(SNMP)
     (tmp_path / "snmp6").write_text(SNMP6)
-    text = traffic.node_drops((str(tmp_path / "snmp"), str(tmp_path / "snmp6"), str(tmp_path / "absent")))
+    (tmp_path / "netstat").write_text(NETSTAT)
+    (tmp_path / "arp_cache").write_text(ARP_CACHE)
+    tables = (str(tmp_path / "snmp"), str(tmp_path / "snmp6"), str(tmp_path / "netstat"), str(tmp_path / "absent"))
+    text = traffic.node_drops(tables, (str(tmp_path / "arp_cache"), str(tmp_path / "absent")))
     assert 'ha_udp_lb_node_drops_total{cause="udp_receive_buffer"} 16' in text
     assert 'ha_udp_lb_node_drops_total{cause="reassembly_failed"} 7' in text
     assert 'ha_udp_lb_node_drops_total{cause="udp_no_listener"} 8' in text
-    assert 'ha_udp_lb_node_drops_total{cause="no_route"} 2' in text
+    assert 'ha_udp_lb_node_drops_total{cause="no_route"} 6' in text
+    assert 'ha_udp_lb_node_drops_total{cause="neighbour_unresolved"} 13' in text
     assert traffic.read_snmp(SNMP)[("Udp", "InErrors")] == 11
 
 

@@ -20,6 +20,7 @@ NODE_DROPS = {
     ("Udp", "InCsumErrors"): "udp_checksum",
     ("Ip", "ReasmFails"): "reassembly_failed",
     ("Ip", "OutNoRoutes"): "no_route",
+    ("IpExt", "InNoRoutes"): "no_route",
     ("Udp6", "RcvbufErrors"): "udp_receive_buffer",
     ("Udp6", "SndbufErrors"): "udp_send_buffer",
     ("Udp6", "NoPorts"): "udp_no_listener",
@@ -27,7 +28,11 @@ NODE_DROPS = {
     ("Ip6", "ReasmFails"): "reassembly_failed",
     ("Ip6", "OutNoRoutes"): "no_route",
 }
-"""The kernel's counters (/proc/net/snmp, snmp6) → the cause they are reported under, both families summed."""
+"""The kernel's counters (/proc/net/snmp, snmp6, netstat) → the cause they are reported under, both families
+summed. `no_route` counts the node's own datagrams (OutNoRoutes) and those it would forward (InNoRoutes)."""
+NEIGHBOUR_TABLES = ("/proc/net/stat/arp_cache", "/proc/net/stat/ndisc_cache")
+"""Per CPU, in hex: `unresolved_discards` are datagrams dropped waiting for a neighbour that never answered
+ARP or neighbour discovery — a collector host gone, before the agent moves its exporters."""
 
 
 def carried(table: str, counted: list[dict[str, Any]]) -> str:
@@ -99,9 +104,13 @@ def socket_losses(sockets: dict[str, str], tables: tuple[str, ...] = ("/proc/net
     )
 
 
-def node_drops(tables: tuple[str, ...] = ("/proc/net/snmp", "/proc/net/snmp6")) -> str:
+def node_drops(
+    tables: tuple[str, ...] = ("/proc/net/snmp", "/proc/net/snmp6", "/proc/net/netstat"),
+    neighbours: tuple[str, ...] = NEIGHBOUR_TABLES,
+) -> str:
     """The node's (its network namespace's) drops by cause: all of its traffic, not only the pools'."""
-    totals = dict.fromkeys(sorted(set(NODE_DROPS.values())), 0)
+    totals = dict.fromkeys(sorted({*NODE_DROPS.values(), "neighbour_unresolved"}), 0)
+    totals["neighbour_unresolved"] = sum(map(_unresolved, neighbours))
     for table in tables:
         try:
             text = Path(table).read_text()
@@ -137,6 +146,17 @@ def read_snmp(text: str) -> dict[tuple[str, str], int]:
             if section:
                 found[(section, row[0][len(section) :])] = int(row[1])
     return found
+
+
+def _unresolved(table: str) -> int:
+    try:
+        header, *rows = Path(table).read_text().split("\n")
+    except (OSError, ValueError):
+        return 0
+    column = header.split().index("unresolved_discards") if "unresolved_discards" in header else None
+    if column is None:
+        return 0
+    return sum(int(row.split()[column], 16) for row in rows if len(row.split()) > column)
 
 
 def _number(text: str) -> bool:
