@@ -167,6 +167,13 @@ ROWS: dict[str, list[Chart]] = {
             "none",
             "routing: bgp — 1 while the session to the router is established. Alert: HaUdpLbBgpSessionDown.",
         ),
+        Chart(
+            "BFD sessions",
+            "ha_udp_lb_bfd_up",
+            "{{node}} → {{router}}",
+            "none",
+            "routing: bgp — 1 while bfdd says the BFD session to the router is up (asked every 10 s).",
+        ),
     ],
 }
 

@@ -13,7 +13,7 @@ import pytest
 
 from ha_udp_lb.node_agent import traffic
 from ha_udp_lb.node_agent.metrics_server import MetricsServer
-from ha_udp_lb.node_agent.vips import VipWatch
+from ha_udp_lb.node_agent.vips import VipWatch, bfd_states
 
 SNMP = """Ip: Forwarding DefaultTTL InReceives ReasmFails OutNoRoutes
 Ip: 1 64 1000 3 2
@@ -121,3 +121,9 @@ def test_a_port_taken_is_said_and_tried_again_without_stopping_the_agent() -> No
         assert server.server is not None, "not served once the port was free"
     finally:
         server.stop()
+
+
+def test_bfdds_sessions_are_read_from_vtysh_json() -> None:
+    said = '[{"multihop": false, "peer": "198.18.11.1", "status": "up"}, {"peer": "198.18.12.1", "status": "down"}]'
+    assert bfd_states(said) == {"198.18.11.1": True, "198.18.12.1": False}
+    assert bfd_states("% Unknown command") == {} and bfd_states("{}") == {}

@@ -19,3 +19,12 @@ def run(argv: list[str], timeout: float = TIMEOUT_S) -> str | None:
     if done.returncode == 0:
         return None
     return (done.stdout + done.stderr).strip() or f"{argv[0]} exited with {done.returncode}"
+
+
+def output(argv: list[str], timeout: float = TIMEOUT_S) -> str | None:
+    """What `argv` printed when it succeeded; None when it failed, could not run or took too long."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=timeout)
+    except (subprocess.TimeoutExpired, OSError):
+        return None
+    return done.stdout if done.returncode == 0 else None
