@@ -35,6 +35,8 @@ class MetricsServer:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = 5  # a client that sends nothing is dropped, not held on to with a thread
+
             def do_GET(self) -> None:
                 if self.path.split("?")[0] != "/metrics":
                     self.send_error(404, "only /metrics is served here")
