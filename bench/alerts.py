@@ -1,8 +1,9 @@
 """How long after a failure its alert fires, and after the fix it resolves, in the lab's Prometheus
 (scrape and rule evaluation each second) with the shipped rules: lab.drill.alerts' two pairs of failures,
-TRIALS times, on the dev stack with nginx keeping the exporters' addresses.
+TRIALS times, and drops induced DROP_TRIALS times (its alert takes a minute to resolve: the window of its
+rate), on the dev stack with nginx keeping the exporters' addresses.
 
-Usage (root, no lab up): venv/bin/python bench/alerts.py [TRIALS]"""
+Usage (root, no lab up): venv/bin/python bench/alerts.py [TRIALS] [DROP_TRIALS]"""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import json
 import statistics
 import sys
 
-from ha_udp_lb.lab.drill.alerts import Fired, agent_killed_and_no_vip, split_brain_and_collector_down
+from ha_udp_lb.lab.drill.alerts import Fired, agent_killed_and_no_vip, bad_checksums, split_brain_and_collector_down
 from ha_udp_lb.lab.host.prometheus import SCRAPE_S, start
 from ha_udp_lb.lab.host.site import down, up
 
 
-def main(trials: int) -> None:
+
+def main(trials: int, drop_trials: int) -> None:
     down()
     state = up("dev", overrides={"dataPlane": "nginx", "source": "transparent"})
     fired: list[Fired] = []
@@ -24,6 +26,8 @@ def main(trials: int) -> None:
         for _ in range(trials):
             fired += split_brain_and_collector_down(state, prometheus, "syslog")
             fired += agent_killed_and_no_vip(state, prometheus)[0]
+        for _ in range(drop_trials):
+            fired += bad_checksums(state, prometheus, "syslog")
     finally:
         down()
     alerts = sorted({f.alert for f in fired})
@@ -35,7 +39,12 @@ def main(trials: int) -> None:
         }
         for alert in alerts
     }
-    what = {"trials": trials, "scrape_and_evaluation_s": SCRAPE_S, "what": __doc__.split("\n\n")[0]}
+    what = {
+        "trials": trials,
+        "drop_trials": DROP_TRIALS,
+        "scrape_and_evaluation_s": SCRAPE_S,
+        "what": __doc__.split("\n\n")[0],
+    }
     json.dump({**what, "alerts": summary}, sys.stdout, indent=1)
     print()
 
@@ -47,4 +56,4 @@ def _spread(values: list[float]) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10, int(sys.argv[2]) if len(sys.argv) > 2 else 3)

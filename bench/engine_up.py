@@ -26,10 +26,7 @@ from ha_udp_lb.lab.hosts.site import HostsLab
 
 def connections(lab: HostsLab) -> dict[str, tuple[int, int]]:
     """Per host: SSH logins accepted and connections dropped past MaxStartups, since it booted."""
-    return {
-        n.name: (ssh_logins(n), ssh_drops(n))
-        for n in lab.state.nodes
-    }
+    return {n.name: (ssh_logins(n), ssh_drops(n)) for n in lab.state.nodes}
 
 
 def timed(work: Any) -> tuple[float, Any]:

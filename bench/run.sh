@@ -24,7 +24,9 @@ sh bench/docker.sh
 $PY bench/throughput.py > bench/summaries/throughput.json
 # Operating it: what scraping costs a node, and how soon the shipped alerts fire in a real Prometheus.
 $PY bench/scrape_cost.py 40 > bench/summaries/scrape-cost.json
-$PY bench/alerts.py 10 > bench/summaries/alerts.json
+$PY bench/alerts.py 10 0 > bench/summaries/alerts.json
+$PY bench/alerts.py 0 3 > bench/summaries/alerts-drops.json
+$PY bench/counts.py 30 8 > bench/summaries/counts.json
 # Template continuity: the gap a collector's death leaves in NetFlow v9/IPFIX decoding, replay on and off.
 $PY bench/template_gap.py --trials 20 > bench/summaries/template-gap.json
 $PY bench/template_gap.py --trials 10 --template-every 20 > bench/summaries/template-gap-20.json

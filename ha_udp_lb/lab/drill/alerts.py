@@ -2,10 +2,13 @@
 evaluates the shipped rules: how long after each failure its alert fired, and how long after the
 failure was undone it stopped. Two failures at a time, chosen so that neither hides the other:
 a collector killed while the nodes cannot hear each other's adverts (both take every VIP); then one
-node's agent killed while keepalived stops on every node (no VIP anywhere, as the other agent says)."""
+node's agent killed while keepalived stops on every node (no VIP anywhere, as the other agent says);
+and drops induced (datagrams with wrong checksums), slower to resolve (a rate over a minute)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -79,12 +82,35 @@ def agent_killed_and_no_vip(state: LabState, prometheus: LabPrometheus) -> tuple
     return fired, {sample["metric"]["state"] for sample in seen}
 
 
+def bad_checksums(state: LabState, prometheus: LabPrometheus, pool: str) -> list[Fired]:
+    """Drops induced: one exporter sends the pool datagrams whose UDP checksum is wrong, 20 a second,
+    until the drop alert fires. The node's kernel drops them at the nginx socket (the lab's nginx plane):
+    a rate over a minute, so it resolves a minute after the last."""
+    target = next(p for p in state.pools if p.name == pool)
+    exporter = state.exporters[0]
+    count = 20 * FIRE_WITHIN_S
+    argv = [sys.executable, "-m", "ha_udp_lb.lab.agents.bad_checksums", exporter.address, f"{target.vip}:{target.port}"]
+    senders: list[subprocess.Popen[bytes]] = []
+
+    def fail() -> None:
+        command = ["ip", "netns", "exec", exporter.netns, *argv, str(count), str(FIRE_WITHIN_S)]
+        senders.append(subprocess.Popen(command, cwd=REPO))
+
+    def undo() -> None:
+        for sender in senders:
+            sender.kill()
+            sender.wait()
+
+    return _drill(prometheus, {"HaUdpLbNodeDropping": {"cause": "udp_checksum"}}, fail, undo, resolve_within=90)
+
+
 def _drill(
     prometheus: LabPrometheus,
     alerts: dict[str, dict[str, str]],
     fail: Callable[[], None],
     undo: Callable[[], None],
     look: Callable[[], None] = lambda: None,
+    resolve_within: float = RESOLVE_WITHIN_S,
 ) -> list[Fired]:
     """`fail`, every alert firing, `look` at the failed lab, `undo`, every alert resolved."""
     waits = rule_waits()
@@ -96,5 +122,5 @@ def _drill(
     finally:
         undone = time.monotonic()
         undo()
-    resolved = prometheus.wait(alerts, False, RESOLVE_WITHIN_S)
+    resolved = prometheus.wait(alerts, False, resolve_within)
     return [Fired(a, fired[a] - failed, resolved[a] - undone, waits[a]) for a in alerts]
