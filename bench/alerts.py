@@ -16,7 +16,6 @@ from ha_udp_lb.lab.host.prometheus import SCRAPE_S, start
 from ha_udp_lb.lab.host.site import down, up
 
 
-
 def main(trials: int, drop_trials: int) -> None:
     down()
     state = up("dev", overrides={"dataPlane": "nginx", "source": "transparent"})
@@ -41,7 +40,7 @@ def main(trials: int, drop_trials: int) -> None:
     }
     what = {
         "trials": trials,
-        "drop_trials": DROP_TRIALS,
+        "drop_trials": drop_trials,
         "scrape_and_evaluation_s": SCRAPE_S,
         "what": __doc__.split("\n\n")[0],
     }
