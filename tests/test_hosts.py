@@ -58,7 +58,8 @@ def test_a_whole_lifecycle_on_booted_hosts_over_ssh(hosts: HostsLab) -> None:
     assert all(not left for left in untouched.values()), untouched
     OUTPUTS.append(wrong_host_key(hosts, two_nodes(collectors=2)))
     first_deploy(hosts)
-    OUTPUTS.append(operated_over_ssh(hosts))
+    if hosts.suite == SUITES[0]:  # once: their ssh client is this machine's, each sshd is the lifecycle's
+        OUTPUTS.append(operated_over_ssh(hosts))
     nothing_changed(hosts)
     collector_added(hosts)
     failed_half_way(hosts)
