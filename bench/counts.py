@@ -11,35 +11,18 @@ import json
 import subprocess
 import sys
 import time
-from collections import Counter
 
-from ha_udp_lb.core.paths import PATHS
 from ha_udp_lb.core.project import REPO
-from ha_udp_lb.lab.host.control import node_sh, received_others
+from ha_udp_lb.lab.drill.counts import counted_by_nodes, received_by_collectors
 from ha_udp_lb.lab.host.site import down, up
 from ha_udp_lb.lab.host.state import LabState
-from ha_udp_lb.operate.readings import parse
 
 POOLS, RATE = ("netflow", "syslog"), 100
 PLANES = {"kernel": {"dataPlane": "kernel"}, "nginx-transparent": {"dataPlane": "nginx", "source": "transparent"}}
 
 
-def counted(state: LabState) -> Counter[str]:
-    total: Counter[str] = Counter()
-    for node in state.nodes:
-        for sample in parse(node_sh(node, f"cat {PATHS.metrics}").stdout).get(
-            "ha_udp_lb_collector_datagrams_total", []
-        ):
-            total[sample.labels["collector"]] += int(sample.value)
-    return total
-
-
-def received(state: LabState) -> Counter[str]:
-    return Counter(f"{d['backend']}:{d['port']}" for b in state.backends for d in received_others(b))
-
-
 def run(state: LabState, seconds: float) -> dict[str, object]:
-    before, got_before = counted(state), received(state)
+    before, got_before = counted_by_nodes(state), received_by_collectors(state)
     senders = []
     for index, exporter in enumerate(state.exporters):
         for pool in (p for p in state.pools if p.name in POOLS):
@@ -57,7 +40,7 @@ def run(state: LabState, seconds: float) -> dict[str, object]:
     for sender in senders:
         sender.wait(timeout=seconds + 60)
     time.sleep(3)
-    nodes, collectors = counted(state) - before, received(state) - got_before
+    nodes, collectors = counted_by_nodes(state) - before, received_by_collectors(state) - got_before
     sent = len(state.exporters) * len(POOLS) * int(RATE * seconds)
     worst = max(abs(nodes[c] - n) / n for c, n in collectors.items())
     per = {c: {"nodes_counted": nodes[c], "received": n} for c, n in sorted(collectors.items())}

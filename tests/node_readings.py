@@ -11,6 +11,7 @@ from collections import defaultdict
 
 from ha_udp_lb.core.paths import PATHS
 from ha_udp_lb.core.project import REPO
+from ha_udp_lb.lab.drill.counts import endpoint
 from ha_udp_lb.lab.host.control import node_sh, received_others
 from ha_udp_lb.lab.host.state import LabState, NodeState, PoolState
 
@@ -72,8 +73,3 @@ def arrivals(state: LabState, pool_name: str, count: int) -> dict[str, set[str]]
             if datagram["port"] in {port for _, port in target.backends}:
                 reached[str(datagram["sender"]).rpartition(":")[0]].add(endpoint(datagram))
     return dict(reached)
-
-
-def endpoint(datagram: dict[str, object]) -> str:
-    """The collector (`address:port`) a sink's record says received the datagram."""
-    return f"{datagram['backend']}:{datagram['port']}"

@@ -11,24 +11,22 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 
 from ha_udp_lb.core.config import parse_stack
 from ha_udp_lb.core.model import Node, Stack
-from ha_udp_lb.core.paths import PATHS
 from ha_udp_lb.core.project import REPO
 from ha_udp_lb.lab.drill.alerts import agent_killed_and_no_vip, split_brain_and_collector_down
-from ha_udp_lb.lab.host.control import node_sh, received_others, start_backend, stop_backend
+from ha_udp_lb.lab.drill.counts import counted_by_nodes, received_by_collectors
+from ha_udp_lb.lab.host.control import node_sh, start_backend, stop_backend
 from ha_udp_lb.lab.host.prometheus import SCRAPE_S, LabPrometheus, start
 from ha_udp_lb.lab.host.site import down, up
 from ha_udp_lb.lab.host.state import LabState, Overrides, lab_config
 from ha_udp_lb.operate.commands import status, where
 from ha_udp_lb.operate.reach import NodeUnreachable, Run
-from ha_udp_lb.operate.readings import parse
-from tests.node_readings import arrivals, endpoint, master, metric, pool
+from tests.node_readings import arrivals, master, metric, pool
 
 pytestmark = pytest.mark.lab
 
@@ -73,10 +71,10 @@ def test_where_names_where_every_exporter_arrives_and_the_nodes_count_what_each_
     plane, state, stack = lab
     run, victim = in_lab(state), state.backend(pool(state, POOL).backends[0][0])
     before = {a.exporter: a.collector for a in where(stack, POOL, [e.address for e in state.exporters], run)}
-    counted_before, received_before = _counted(state), _received(state)
+    counted_before, received_before = counted_by_nodes(state), received_by_collectors(state)
     assert arrivals(state, POOL, SENT) == {address: {collector} for address, collector in before.items()}, plane
     time.sleep(1.0)  # the agents write their metrics each second
-    counted, received = _counted(state) - counted_before, _received(state) - received_before
+    counted, received = counted_by_nodes(state) - counted_before, received_by_collectors(state) - received_before
     assert sum(received.values()) == EXPORTERS * SENT, f"{plane}: the lab lost datagrams"
     for collector, count in received.items():
         assert abs(counted[collector] - count) <= 0.01 * count, f"{plane} {collector}: {counted[collector]} vs {count}"
@@ -136,16 +134,3 @@ def test_every_dashboard_panel_has_data(lab: Lab, prometheus: LabPrometheus) -> 
     }
     empty = [title for title, expr in queries.items() if not prometheus.query(expr)]
     assert not empty, f"panels with no series: {empty}"
-
-
-def _counted(state: LabState) -> Counter[str]:
-    counted: Counter[str] = Counter()
-    for node in state.nodes:
-        readings = parse(node_sh(node, f"cat {PATHS.metrics}", timeout=10).stdout)
-        for sample in readings.get("ha_udp_lb_collector_datagrams_total", []):
-            counted[sample.labels["collector"]] += int(sample.value)
-    return counted
-
-
-def _received(state: LabState) -> Counter[str]:
-    return Counter(endpoint(d) for b in state.backends for d in received_others(b))
