@@ -17,6 +17,7 @@ import pytest
 
 from ha_udp_lb.core.config import parse_stack
 from ha_udp_lb.core.model import Node, Stack
+from ha_udp_lb.core.paths import PATHS
 from ha_udp_lb.core.project import REPO
 from ha_udp_lb.lab.drill.alerts import agent_killed_and_no_vip, split_brain_and_collector_down
 from ha_udp_lb.lab.drill.counts import counted_by_nodes, received_by_collectors
@@ -104,6 +105,22 @@ def test_status_shows_holders_roles_collectors_and_agents(lab: Lab) -> None:
     assert "MASTER (150)" in shown and "BACKUP (100)" in shown, shown
     assert shown.count(" up up ") >= 10 and "DOWN" not in shown, shown
     assert shown.count("in step") == 2, shown
+
+
+@pytest.mark.parametrize("lab", ["kernel"], indirect=True)
+def test_the_counters_survive_an_agent_restart(lab: Lab) -> None:
+    """They are the kernel's: the agent killed and started again (as its unit restarts it) reports each
+    collector's count as it was, not less, so that `rate()` sees no reset that did not happen."""
+    _, state, _ = lab
+    node = master(state, POOL)
+    before = counted_by_nodes(state)
+    agent = f"PYTHONPATH={PATHS.agent_dir} setsid python3 -m {PATHS.agent_module} run {PATHS.health_config}"
+    node_sh(node, f"kill -KILL $(cat {PATHS.health_pid}); rm -f {PATHS.metrics}")
+    node_sh(node, f"{agent} </dev/null >>{PATHS.health_log} 2>&1 & echo $! > {PATHS.health_pid}")
+    assert metric(node, "ha_udp_lb_agent_in_step", 15, 1) == 1, "the agent did not come back"
+    after = counted_by_nodes(state)
+    # Never less; a little more where the restarted agent replayed the templates it keeps (netflow).
+    assert sum(before.values()) > 0 and all(after[c] >= n for c, n in before.items()), f"{before} then {after}"
 
 
 @pytest.mark.parametrize("lab", ["nginx-transparent"], indirect=True)
