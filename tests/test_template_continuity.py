@@ -89,13 +89,13 @@ def test_a_collector_that_returns_decodes_its_exporters_at_once(kernel_lab: LabS
 
 def test_a_template_flood_costs_bounded_memory_and_stops_no_forwarding(kernel_lab: LabState) -> None:
     """One exporter floods hostile template packets (a run of 20 new template IDs in each, lengths that
-    lie, 65,535 fields: 2,000 in 2 s, as many as nfcapd takes beside the others) while the others send
-    their flows: every one of theirs is decoded right,
-    and the master's agent keeps turning, with at most MAX_TEMPLATES templates per flooding exporter key."""
+    lie, 65,535 fields: 1,500 in 2 s; at 2,000 nfcapd itself once lost 3 of 100 of another's packets)
+    while the others send their flows: every one of theirs is decoded right, and the master's agent
+    keeps turning, with at most MAX_TEMPLATES templates per flooding exporter key."""
     pool = next(p for p in kernel_lab.pools if p.name == "netflow")
     *flows, flooder = kernel_lab.exporters
     senders = [_flow_exporter(pool, e.index, e.netns, e.address) for e in flows]
-    flood = ["ha_udp_lb.lab.agents.template_flood", flooder.address, f"{pool.vip}:{pool.port}", "2000", "2"]
+    flood = ["ha_udp_lb.lab.agents.template_flood", flooder.address, f"{pool.vip}:{pool.port}", "1500", "2"]
     flooding = subprocess.run(
         ["ip", "netns", "exec", flooder.netns, sys.executable, "-m", *flood], capture_output=True, text=True, timeout=30
     )
@@ -103,7 +103,7 @@ def test_a_template_flood_costs_bounded_memory_and_stops_no_forwarding(kernel_la
     time.sleep(1.0)  # the last packets read by nfcapd before it is stopped (it loses what it has not read)
     node = master(kernel_lab, "netflow")
     kept = metric(node, "ha_udp_lb_templates_kept")
-    assert int(flooding.stdout) == 2000 and kept is not None and kept <= MAX_TEMPLATES * 2 + len(flows)
+    assert int(flooding.stdout) == 1500 and kept is not None and kept <= MAX_TEMPLATES * 2 + len(flows)
     assert (metric(node, "ha_udp_lb_agent_last_turn_timestamp_seconds") or 0) > time.time() - 5
     decoded = decoded_by_collector(kernel_lab, pool)
     for exporter in flows:
