@@ -13,20 +13,17 @@ from typing import Any
 
 from . import netlink
 
+UDP_DROPS = {
+    "RcvbufErrors": "udp_receive_buffer",
+    "SndbufErrors": "udp_send_buffer",
+    "NoPorts": "udp_no_listener",
+    "InCsumErrors": "udp_checksum",
+}
+IP_DROPS = {"ReasmFails": "reassembly_failed", "OutNoRoutes": "no_route"}
 NODE_DROPS = {
-    ("Udp", "RcvbufErrors"): "udp_receive_buffer",
-    ("Udp", "SndbufErrors"): "udp_send_buffer",
-    ("Udp", "NoPorts"): "udp_no_listener",
-    ("Udp", "InCsumErrors"): "udp_checksum",
-    ("Ip", "ReasmFails"): "reassembly_failed",
-    ("Ip", "OutNoRoutes"): "no_route",
+    **{(section, name): cause for section in ("Udp", "Udp6") for name, cause in UDP_DROPS.items()},
+    **{(section, name): cause for section in ("Ip", "Ip6") for name, cause in IP_DROPS.items()},
     ("IpExt", "InNoRoutes"): "no_route",
-    ("Udp6", "RcvbufErrors"): "udp_receive_buffer",
-    ("Udp6", "SndbufErrors"): "udp_send_buffer",
-    ("Udp6", "NoPorts"): "udp_no_listener",
-    ("Udp6", "InCsumErrors"): "udp_checksum",
-    ("Ip6", "ReasmFails"): "reassembly_failed",
-    ("Ip6", "OutNoRoutes"): "no_route",
 }
 """The kernel's counters (/proc/net/snmp, snmp6, netstat) → the cause they are reported under, both families
 summed. `no_route` counts the node's own datagrams (OutNoRoutes) and those it would forward (InNoRoutes)."""

@@ -105,7 +105,7 @@ def _pool(name: str, where: str, nodes: list[str], before: Nodes, after: Nodes, 
 
 def _health(readings: Readings, pool: str, collector: str) -> str:
     up = value(readings, "ha_udp_lb_collector_up", pool=pool, collector=collector)
-    return {1.0: "up", 0.0: "DOWN"}.get(up, "-") if up is not None else "-"
+    return "up" if up == 1 else "DOWN" if up == 0 else "-"
 
 
 def _drops(nodes: list[str], before: Nodes, after: Nodes, seconds: float) -> list[str]:

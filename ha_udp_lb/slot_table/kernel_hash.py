@@ -17,18 +17,11 @@ def _rol(value: int, shift: int) -> int:
 
 
 def _mix(a: int, b: int, c: int) -> tuple[int, int, int]:
-    a = (a - c) & MASK ^ _rol(c, 4)
-    c = (c + b) & MASK
-    b = (b - a) & MASK ^ _rol(a, 6)
-    a = (a + c) & MASK
-    c = (c - b) & MASK ^ _rol(b, 8)
-    b = (b + a) & MASK
-    a = (a - c) & MASK ^ _rol(c, 16)
-    c = (c + b) & MASK
-    b = (b - a) & MASK ^ _rol(a, 19)
-    a = (a + c) & MASK
-    c = (c - b) & MASK ^ _rol(b, 4)
-    b = (b + a) & MASK
+    """__jhash_mix: the same three steps twice, with the rotations of each half."""
+    for first, second, third in ((4, 6, 8), (16, 19, 4)):
+        a, c = (a - c) & MASK ^ _rol(c, first), (c + b) & MASK
+        b, a = (b - a) & MASK ^ _rol(a, second), (a + c) & MASK
+        c, b = (c - b) & MASK ^ _rol(b, third), (b + a) & MASK
     return a, b, c
 
 

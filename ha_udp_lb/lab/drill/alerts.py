@@ -48,8 +48,8 @@ def rule_waits() -> dict[str, float]:
 
 
 def split_brain_and_collector_down(state: LabState, prometheus: LabPrometheus, pool: str) -> list[Fired]:
-    backend = state.backend(next(p for p in state.pools if p.name == pool).backends[0][0])
-    port = next(p for p in state.pools if p.name == pool).backends[0][1]
+    address, port = next(p for p in state.pools if p.name == pool).backends[0]
+    backend = state.backend(address)
     alerts = {"HaUdpLbCollectorDown": {"collector": f"{backend.address}:{port}"}, "HaUdpLbVipOnTwoNodes": {}}
 
     def fail() -> None:

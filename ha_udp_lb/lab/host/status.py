@@ -38,7 +38,7 @@ def report(state: LabState) -> str:
             health = " ".join(f"{_health(views[node.name], pool.name, endpoint):<12}" for node in state.nodes)
             lines.append(f"{pool.name:<12} {pool.vip + ':' + str(pool.port):<20} {endpoint:<20} {health} {got}")
     if state.data_plane == "kernel":
-        lines += _kernel_counters(state)
+        lines += _table_counters(state)
     return "\n".join(lines)
 
 
@@ -65,9 +65,9 @@ def _routed_vips(state: LabState) -> list[str]:
     return lines
 
 
-def _kernel_counters(state: LabState) -> list[str]:
-    """What each node's kernel plane forwarded, from its nftables counters."""
-    lines = ["", f"{'kernel plane':<12} {'node':<8} {'in':>10}  to each collector"]
+def _table_counters(state: LabState) -> list[str]:
+    """What each node's table counted per pool, on either plane: datagrams in, and to each collector."""
+    lines = ["", f"{'pool':<12} {'node':<8} {'in':>10}  to each collector"]
     for node in state.nodes:
         if not node_alive(node):
             continue
