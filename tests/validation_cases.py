@@ -134,12 +134,6 @@ CASES: list[Case] = [
         "is not an OpenSSH public key",
     ),
     Case(
-        "ssh user not root",
-        {**config(**SSH), "nodes": [{**SSH_NODES[0], "ssh": {"host": "a", "user": "admin"}}, SSH_NODES[1]]},
-        "nodes[0].ssh.user",
-        "does not use sudo yet",
-    ),
-    Case(
         "ssh user bad",
         {**config(**SSH), "nodes": [{**SSH_NODES[0], "ssh": {"host": "a", "user": "Root Admin"}}, SSH_NODES[1]]},
         "nodes[0].ssh.user",

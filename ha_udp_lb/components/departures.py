@@ -11,6 +11,7 @@ import pulumi
 import pulumi_command as command
 from pulumi.runtime.sync_await import _sync_await
 
+from ha_udp_lb.core.commands import as_root
 from ha_udp_lb.core.departures import SSH_HOSTS_EXPORT, departing
 from ha_udp_lb.core.model import Stack
 from ha_udp_lb.core.project import PROJECT
@@ -43,7 +44,10 @@ class LeavingNode(pulumi.ComponentResource):
         )
         # Once: on the next deployment the node is in no output, so this step leaves the state, running nothing.
         self.left = command.remote.Command(
-            f"{name}-leave", connection=connection, create=render_teardown(), opts=pulumi.ResourceOptions(parent=self)
+            f"{name}-leave",
+            connection=connection,
+            create=as_root(render_teardown(), ssh.user),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({})
 

@@ -33,7 +33,8 @@ class SshHostArgs(TypedDict):
 
 
 class SshHost(pulumi.ComponentResource):
-    """Installs the daemons once and makes the root-only staging directory every upload lands in."""
+    """Installs the daemons once and makes the staging directory every upload lands in (readable by
+    `ssh.user` and root only). Every command runs as root: through `sudo -n` when `ssh.user` is not root."""
 
     ready: pulumi.Resource
     """The step every upload waits for."""
@@ -42,6 +43,7 @@ class SshHost(pulumi.ComponentResource):
         super().__init__(f"{PROJECT}:index:SshHost", name, {}, opts)
         ssh = args["node"].ssh
         assert ssh is not None  # the model requires an ssh block for target ssh
+        self._user = ssh.user
         self._connection = command.remote.ConnectionArgs(
             host=args.get("host", ssh.host),
             user=ssh.user,
@@ -52,7 +54,7 @@ class SshHost(pulumi.ComponentResource):
         install = command.remote.Command(
             f"{name}-install",
             connection=self._connection,
-            create=commands.install_command(args["routing"]),
+            create=commands.as_root(commands.install_command(args["routing"]), ssh.user),
             opts=pulumi.ResourceOptions(parent=self),
         )
         # Made once: a staging step that ran again on a change would wipe the files whose uploads did not.
@@ -63,9 +65,9 @@ class SshHost(pulumi.ComponentResource):
         self.ready = command.remote.Command(
             f"{name}-staging",
             connection=self._connection,
-            create=commands.prepare_command(),
-            update=commands.update_command(),
-            delete=render_teardown(),
+            create=commands.as_root(commands.prepare_command(ssh.user), ssh.user),
+            update=commands.as_root(commands.update_command(ssh.user), ssh.user),
+            delete=commands.as_root(render_teardown(), ssh.user),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[install]),
         )
         self.register_outputs({})
@@ -93,7 +95,7 @@ class SshHost(pulumi.ComponentResource):
         return command.remote.Command(
             f"{name}-apply",
             connection=self._connection,
-            create=commands.apply_command(),
+            create=commands.as_root(commands.apply_command(), self._user),
             triggers=[files_hash],
             # The rejection report can quote configuration lines (apply redacts passwords in it); when a
             # secret is in play, it stays out of the log while it runs and out of the state afterwards

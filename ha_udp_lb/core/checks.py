@@ -65,13 +65,6 @@ def _nodes(stack: Stack) -> Findings:
                     None,
                     "target ssh needs an ssh connection for every node: add ssh: {host: ..., user: ...}",
                 )
-            elif node.ssh.user != "root":
-                yield Problem(
-                    f"nodes[{i}].ssh.user",
-                    node.ssh.user,
-                    "the ssh target runs every command as root and does not use sudo yet: connect as root "
-                    "(your key in root's authorized_keys)",
-                )
 
 
 def _docker_nodes(stack: Stack) -> Findings:

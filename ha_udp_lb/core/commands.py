@@ -41,27 +41,47 @@ def install_command(routing: str = "vrrp") -> str:
     )
 
 
-def prepare_command() -> str:
-    """Root-only staging directories for the uploads, made once. Never emptied: an upload runs only
-    when its file changed, so the others must still be there; `apply` reads only the files it lists.
+def prepare_command(user: str = "root") -> str:
+    """Staging directories for the uploads, made once, that only `user` (who uploads) and root can
+    read. Never emptied: an upload runs only when its file changed, so the others must still be there;
+    `apply` reads only the files it lists and installs each as root's.
     Then one more owner of the node (PATHS.owners): Pulumi creates a renamed, re-parented or
     `--replace`d staging step before it deletes the old one, and that delete, the node's teardown,
     must then leave the node to the new one. A node staged before owners were counted has one."""
     owners, staging = shlex.quote(PATHS.owners), shlex.quote(PATHS.staging)
     return (
         f"set -eu; n=$(cat {owners} 2>/dev/null || echo 0); [ -s {owners} ] || ! [ -d {staging} ] || n=1; "
-        f"{_make_staging()} && echo $((n + 1)) > {owners}.new && mv -f {owners}.new {owners}"
+        f"{_make_staging(user)} && echo $((n + 1)) > {owners}.new && mv -f {owners}.new {owners}"
     )
 
 
-def update_command() -> str:
-    """The staging step changed in place (a newer program): the directories again, the owners as they were."""
-    return f"set -eu; {_make_staging()}"
+def update_command(user: str = "root") -> str:
+    """The staging step changed in place (a newer program, another `ssh.user`): the directories again,
+    the owners as they were."""
+    return f"set -eu; {_make_staging(user)}"
 
 
-def _make_staging() -> str:
-    directories = [PATHS.staging + directory for directory in PATHS.directories]
-    return "install -d -m 0700 " + " ".join(map(shlex.quote, directories))
+def _make_staging(user: str) -> str:
+    directories = " ".join(shlex.quote(PATHS.staging + directory) for directory in PATHS.directories)
+    if user == "root":
+        return f"install -d -m 0700 {directories}"
+    # Handed over whole: files a former ssh.user uploaded would refuse this one's overwrites.
+    return f"install -d -m 0700 -o {user} {directories} && chown -R {user} {shlex.quote(PATHS.staging)}"
+
+
+def as_root(command: str, user: str) -> str:
+    """`command` run as root by `user` over SSH: as it is for root; for another user through `sudo -n`
+    (Pulumi has no terminal to type a password into), saying what the user lacks when sudo cannot."""
+    if user == "root":
+        return command
+    fix = (
+        f"ha-udp-lb: ssh.user {user} needs sudo without a password on $(hostname): install sudo and add "
+        f"'{user} ALL=(root) NOPASSWD: ALL' to /etc/sudoers.d/ha-udp-lb (visudo -f), or connect as root"
+    )
+    return (
+        f'sudo -n true 2>/dev/null || {{ echo "{fix}" >&2; exit 1; }}; '
+        f"exec sudo -n sh -c {shlex.quote(command)}"
+    )
 
 
 def apply_command() -> str:

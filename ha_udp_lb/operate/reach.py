@@ -5,7 +5,6 @@ each node over OpenSSH with that key, the node's pinned host key enforced where 
 from __future__ import annotations
 
 import json
-import shlex
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
@@ -14,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ha_udp_lb.core.commands import as_root
 from ha_udp_lb.core.config import parse_stack
 from ha_udp_lb.core.model import Node, Stack
 from ha_udp_lb.core.project import PROJECT
@@ -85,7 +85,7 @@ def over_ssh(stack: Stack, private_key: str | None) -> Iterator[Run]:
                 str(ssh.port),
             ]
             argv += ["-o", "IdentitiesOnly=yes", "-i", str(identity)] if private_key else []
-            remote = command if ssh.user == "root" else f"sudo -n sh -c {shlex.quote(command)}"
+            remote = as_root(command, ssh.user)
             said = subprocess.run(
                 [*argv, f"{ssh.user}@{ssh.host}", remote],
                 capture_output=True,

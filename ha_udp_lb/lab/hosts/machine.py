@@ -4,6 +4,7 @@ A supervisor restarts nspawn when the host reboots itself (exit 133), as a hyper
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import time
@@ -20,6 +21,14 @@ REBOOT_EXIT = 133
 
 class BootError(RuntimeError):
     pass
+
+
+@dataclass(frozen=True)
+class Login:
+    """Who the program logs in as (the node's `ssh.user`) and the key it shows."""
+
+    user: str
+    public_key: str
 
 
 @dataclass(frozen=True)
@@ -49,14 +58,14 @@ class Machine:
         return f"{kind} {blob}"
 
 
-def boot(machine: Machine, lower: Path, public_key: str, apt_proxy: str, pid_file: Path) -> int:
+def boot(machine: Machine, lower: Path, login: Login, apt_proxy: str, pid_file: Path) -> int:
     """Boot `machine` from the root `lower` and wait until systemd says it is running and sshd is up;
     returns its PID 1 as the host sees it. The supervisor's pid goes to `pid_file`."""
     for directory in ("upper", "work", "merged", "scratch"):
         (machine.home / directory).mkdir(parents=True, exist_ok=True)
     options = f"lowerdir={lower},upperdir={machine.home / 'upper'},workdir={machine.home / 'work'}"
     subprocess.run(["mount", "-t", "overlay", "overlay", "-o", options, str(machine.root)], check=True)
-    _provision(machine, public_key, apt_proxy)
+    _provision(machine, login, apt_proxy)
     nspawn = [
         "systemd-nspawn",
         "--quiet",
@@ -143,18 +152,29 @@ def init_pid(netns: str) -> int | None:
     return None
 
 
-def _provision(machine: Machine, public_key: str, apt_proxy: str) -> None:
-    """What a site's provisioning gives a new host: its name, root's key, the apt proxy, and host keys
-    of its own (the cached root's were made once, for every host booted from it)."""
+def _provision(machine: Machine, login: Login, apt_proxy: str) -> None:
+    """What a site's provisioning gives a new host: its name, the login's key (a user other than root
+    made, with sudo without a password, as operators set up a deploy user), the apt proxy, and host
+    keys of its own (the cached root's were made once, for every host booted from it)."""
     root = machine.root
     for old in (root / "etc" / "ssh").glob("ssh_host_*"):
         old.unlink()
     subprocess.run(["ssh-keygen", "-A", "-f", str(root)], check=True, capture_output=True)
     (root / "etc" / "hostname").write_text(f"{machine.name}\n")
-    ssh = root / "root" / ".ssh"
+    home = root / "root"
+    if login.user != "root":
+        subprocess.run(["useradd", "--root", str(root), "--create-home", "--shell", "/bin/sh", login.user], check=True)
+        home = root / "home" / login.user
+        sudoers = root / "etc" / "sudoers.d" / "lab-deploy"
+        sudoers.write_text(f"{login.user} ALL=(root) NOPASSWD: ALL\n")
+        sudoers.chmod(0o440)
+    ssh = home / ".ssh"
     ssh.mkdir(mode=0o700, parents=True, exist_ok=True)
-    (ssh / "authorized_keys").write_text(public_key)
+    (ssh / "authorized_keys").write_text(login.public_key)
     (ssh / "authorized_keys").chmod(0o600)
+    owner = home.stat()
+    for path in (ssh, ssh / "authorized_keys"):
+        os.chown(path, owner.st_uid, owner.st_gid)
     (root / "etc" / "apt" / "apt.conf.d" / "00proxy").write_text(f'Acquire::http::Proxy "{apt_proxy}";\n')
 
 

@@ -24,7 +24,7 @@ from ..host.site import BRIDGE, LabError, around_nodes, check_addresses
 from ..host.state import LAB_DIR, STATE_FILE, LabState, NodeState, save_state
 from ..host.sweep import PIDS
 from . import apt_proxy
-from .machine import Machine, boot
+from .machine import Login, Machine, boot
 from .rootfs import cached_root
 
 MGMT_BRIDGE = f"{netns.PREFIX}-mgmt"
@@ -142,7 +142,8 @@ def boot_node(node: Node, provision: Provision, bridge: str, gateway: str | None
     netns.plug(machine.netns, "mgmt0", f"{node.ssh.host}/{MGMT.network.prefixlen}", MGMT_BRIDGE)
     if gateway:
         netns.netns_run(machine.netns, "ip", "route", "add", "default", "via", gateway)
-    pid = boot(machine, provision.lower, provision.public_key, provision.apt_proxy, PIDS / f"host-{node.name}.pid")
+    login = Login(node.ssh.user, provision.public_key)
+    pid = boot(machine, provision.lower, login, provision.apt_proxy, PIDS / f"host-{node.name}.pid")
     return machine, _node_state(machine, node.interface, str(node.address.ip), link, pid)
 
 
@@ -159,7 +160,7 @@ def _node_state(machine: Machine, interface: str, address: str, link: str, pid: 
 
 
 def _key_pair() -> tuple[str, str]:
-    """A key the lab makes for root on its hosts (never one of the user's)."""
+    """A key the lab makes for its hosts' logins (never one of the user's)."""
     HOME.mkdir(parents=True, exist_ok=True)
     key = HOME / "id_ed25519"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "ha-udp-lb-lab", "-f", str(key)], check=True)
