@@ -61,9 +61,12 @@ def node(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Node:
     return Node(tmp_path, monkeypatch)
 
 
-def test_a_node_that_can_serve_announces_at_once_when_the_agent_starts(node: Node) -> None:
+def test_a_node_that_can_serve_announces_at_once_when_the_agent_starts_and_stays(node: Node) -> None:
     assert node.at(0)
     assert (Path(node.announcer.state_file)).read_text() == "198.18.1.100\n"
+    # Until a fault: the settling is for a node coming back, not one that never left (it withdrew 10 ms
+    # after every agent start until the next SETTLE_NS).
+    assert all(node.at(ms) for ms in range(10, int(2 * SETTLE_NS / MS), 10))
 
 
 @pytest.mark.parametrize("fault", ["table", "forwarding", "drain"])
@@ -81,6 +84,8 @@ def test_each_fault_withdraws_at_the_next_turn_and_health_returns_only_after_set
             node.drain.unlink()
 
     set_fault(True)
+    if fault == "table":  # one look that finds it missing is not enough: the kernel's answer could be odd
+        assert node.at(10)
     assert not node.at(20)
     assert not node.at(40)
     set_fault(False)
@@ -90,6 +95,14 @@ def test_each_fault_withdraws_at_the_next_turn_and_health_returns_only_after_set
     # A node that cannot serve also resets its sessions, once, after its VIPs are off lo (so bgpd, when it
     # connects again, has nothing to announce); a drained one still forwards: its sessions stay.
     assert node.resets == ([] if fault == "drain" else [(["198.18.11.1"], False)])
+
+
+def test_one_odd_answer_withdraws_nothing(node: Node) -> None:
+    assert node.at(0)
+    node.table = False
+    assert node.at(10)
+    node.table = True
+    assert node.at(20) and node.at(30)
 
 
 def test_a_node_that_cannot_serve_at_start_does_not_announce(node: Node) -> None:

@@ -19,6 +19,7 @@ from ha_udp_lb.core.config import parse_stack
 from ha_udp_lb.core.model import Node, Stack
 from ha_udp_lb.core.paths import PATHS
 from ha_udp_lb.core.project import REPO
+from ha_udp_lb.core.render_kernel import kernel_id
 from ha_udp_lb.lab.drill.alerts import agent_killed_and_no_vip, split_brain_and_collector_down
 from ha_udp_lb.lab.drill.counts import counted_by_nodes, received_by_collectors
 from ha_udp_lb.lab.host.control import node_sh, start_backend, stop_backend
@@ -121,6 +122,29 @@ def test_the_counters_survive_an_agent_restart(lab: Lab) -> None:
     after = counted_by_nodes(state)
     # Never less; a little more where the restarted agent replayed the templates it keeps (netflow).
     assert sum(before.values()) > 0 and all(after[c] >= n for c, n in before.items()), f"{before} then {after}"
+
+
+@pytest.mark.parametrize("lab", ["kernel"], indirect=True)
+def test_slots_changed_behind_the_agents_back_are_put_back_and_counted(lab: Lab) -> None:
+    """Someone's `nft` (a hand edit, another program) points 100 of the pool's slots at an address that
+    is no collector: the agent, which reads the maps whenever the ruleset's generation moves, puts
+    exactly those back and counts them, and every exporter arrives where `where` says again."""
+    _, state, stack = lab
+    node = master(state, POOL)
+    series = f'ha_udp_lb_kernel_slots_restored_total{{pool="{POOL}"}}'
+    before = metric(node, series) or 0
+    slots = range(100)
+    table, name = f"inet {PATHS.kernel_table}", f"{kernel_id(POOL)}_addrs"
+    edit = (
+        f"delete element {table} {name} {{ {', '.join(map(str, slots))} }}\n"
+        f"add element {table} {name} {{ {', '.join(f'{slot} : 198.18.0.99' for slot in slots)} }}\n"
+    )
+    node_sh(node, f"nft -f - <<'EOF'\n{edit}EOF")
+    assert metric(node, series, wait_s=10, until=before + len(slots)) == before + len(slots)
+    listed = node_sh(node, f"nft list map {table} {name}").stdout
+    assert "198.18.0.99" not in listed, "a slot still names the address someone else put there"
+    said = where(stack, POOL, [e.address for e in state.exporters], in_lab(state))
+    assert arrivals(state, POOL, SENT) == {a.exporter: {a.collector} for a in said}
 
 
 @pytest.mark.parametrize("lab", ["nginx-transparent"], indirect=True)

@@ -275,8 +275,9 @@ class Agent:
         return changes
 
     def _report(self, now: int) -> None:
-        # The table reloaded, or a pool file someone else rewrote: put the verdicts back now.
-        if self.kernel.keep() or (not self.behind and self._pool_file_changes()):
+        # The table reloaded, slots or a pool file someone else rewrote: put the verdicts back now.
+        differs = not self._isolated("verify", self.kernel.verify, True)
+        if self.kernel.keep() or differs or (not self.behind and self._pool_file_changes()):
             self.behind, self.retry_ns = True, now
             self.moving |= set(self.sendable)
         self._isolated("templates", self.templates.keep, None, now)

@@ -53,6 +53,7 @@ class Announcer:
         self.forwarding = [Path(path) for path in forwarding]
         """/proc/sys files that must read 1: the node forwards what its table rewrites."""
         self.able_since: int | None = None
+        self.missing_looks = 0
         self.announced: bool | None = None
         """None until the first turn has set the VIPs one way or the other."""
 
@@ -78,8 +79,8 @@ class Announcer:
         else:
             self.able_since = None
         # At start the plane is as apply left it, loaded: announcing at once keeps a deploy, which
-        # restarts the agent, from withdrawing every node in turn.
-        settled = self.announced is None or (self.able_since is not None and now - self.able_since >= SETTLE_NS)
+        # restarts the agent, from withdrawing every node in turn. Only a withdrawn node must settle.
+        settled = self.announced is not False or (self.able_since is not None and now - self.able_since >= SETTLE_NS)
         wanted = reason is None and settled
         if wanted != self.announced:
             self._set(wanted, reason or "able to serve")
@@ -103,7 +104,10 @@ class Announcer:
                 report.log(f"{pid_file.stem} (pid {pid}) left at normal scheduling: the host refuses it ({refused})")
 
     def _fault(self) -> str | None:
-        if kernel.loaded(self.table) is False:
+        missing = kernel.loaded(self.table) is False
+        self.missing_looks = self.missing_looks + 1 if missing else 0
+        # As keepalived is told (kernel_plane): one odd answer withdraws nothing; the second, 10 ms later, does.
+        if missing and (self.missing_looks >= kernel.MISSING_LOOKS or not self.announced):
             return "the kernel plane's table is missing"
         if any(path.read_text().strip() != "1" for path in self.forwarding):
             return "forwarding is off"

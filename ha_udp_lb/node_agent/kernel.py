@@ -14,6 +14,10 @@ from ha_udp_lb import slot_table as slots
 
 from . import commands, netlink
 
+MISSING_LOOKS = 2
+"""Looks in a row that find the table missing before keepalived hears of it (or BGP withdraws): one odd
+answer fails nothing over."""
+
 
 @dataclass
 class KernelPool:
@@ -54,6 +58,16 @@ def transaction(pool: KernelPool, before: list[int], after: list[int]) -> dict[s
         f"{pool.id}_addrs": list(zip(keys, addrs, strict=True)),
         f"{pool.id}_ports": list(zip(keys, ports, strict=True)),
     }
+
+
+def held(pool: KernelPool) -> list[int]:
+    """The slots as the kernel holds them: each slot's backend index, -1 where it names no collector of
+    the pool (or the slot is missing)."""
+    addrs = netlink.map_elements(pool.table, f"{pool.id}_addrs")
+    ports = netlink.map_elements(pool.table, f"{pool.id}_ports")
+    index = {(ipaddress.ip_address(a).packed, struct.pack("!H", p)): i for i, (_, a, p) in enumerate(pool.backends)}
+    keys = (struct.pack("=I", slot) for slot in range(pool.size))
+    return [index.get((addrs.get(key, b""), ports.get(key, b"")), -1) for key in keys]
 
 
 def run(table: str, maps: dict[str, list[netlink.Element]]) -> str | None:

@@ -8,13 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import kernel, report
+from . import kernel, netlink, report
 from .kernel import KernelPool
 from .netlink import Element
 
 TABLE_EVERY_NS = 20_000_000
-MISSING_LOOKS = 2
-"""Looks in a row that find the table missing before keepalived hears of it: one odd answer fails nothing over."""
 
 SendTo = dict[str, set[str]]
 """Pool name → the backends it may send to (judge.usable)."""
@@ -36,6 +34,10 @@ class KernelPlane:
         """A table was loaded again since the agent last asked (`apply` of a new ruleset, or `keep`)."""
         # What the maps hold now: apply's `mark` left them as the saved view says.
         self.tables = {name: pool.table_for(sendable[name]) for name, pool in pools.items()}
+        self.generation: int | None = None
+        """The ruleset's generation when the maps were last found to hold `tables`."""
+        self.restored: dict[str, int] = dict.fromkeys(pools, 0)
+        """Pool → slots found holding other than the agent set (by hand, another program), put back."""
 
     def changes(self, sendable: SendTo, tables: dict[str, list[int]] | None = None) -> dict[str, list[Element]]:
         """The elements taking every pool's maps from what they hold to `sendable` (one transaction)."""
@@ -71,6 +73,27 @@ class KernelPlane:
             report.log(f"pool {name}: {len(maps[f'{pool.id}_addrs'])} kernel slots swapped")
         return in_step
 
+    def verify(self) -> bool:
+        """Do the slot maps hold what the agent set? Asked each turn, read only when the ruleset's generation
+        moved since they last did (any transaction on the node, the agent's own swaps included). Slots
+        that differ are counted and held as found, so that the next sync puts back exactly those.
+        False when some differ."""
+        generation = netlink.generation() if self.pools else None
+        if generation is None or generation == self.generation:
+            return True
+        differing = {}
+        for name, pool in self.pools.items():
+            believed = self.tables.get(name)
+            found = kernel.held(pool)
+            count = sum(old != new for old, new in zip(found, believed or found, strict=True))
+            if count:
+                differing[name], self.tables[name] = count, found
+                self.restored[name] += count
+        if differing:
+            report.log(f"kernel slots not as the agent set them, putting them back: {differing}")
+        self.generation = generation
+        return not differing
+
     def watch(self, now: int) -> int:
         """Is the table there (every 20 ms, as the socket watcher looks for nginx)? keepalived faults the node
         while it is not. Returns when to look again."""
@@ -83,7 +106,7 @@ class KernelPlane:
             if seen is None:  # no answer that says: keep what keepalived was told
                 return self.checked_ns + TABLE_EVERY_NS
             self.missing_looks = 0 if seen else self.missing_looks + 1
-            state = "1\n" if self.missing_looks >= MISSING_LOOKS else "0\n"
+            state = "1\n" if self.missing_looks >= kernel.MISSING_LOOKS else "0\n"
             path = Path(self.down_file)
             if not path.exists() or path.read_text() != state:
                 report.write_atomically(self.down_file, state)
@@ -112,7 +135,14 @@ class KernelPlane:
                 self.handles[table], self.replaced = handle, True
 
     def metrics(self) -> str:
-        return kernel.refusal_metrics(self.firewall)
+        if not self.pools:
+            return kernel.refusal_metrics(self.firewall)
+        lines = [
+            "# HELP ha_udp_lb_kernel_slots_restored_total Slots found naming another collector than the agent set.",
+            "# TYPE ha_udp_lb_kernel_slots_restored_total counter",
+            *(f'ha_udp_lb_kernel_slots_restored_total{{pool="{n}"}} {c}' for n, c in sorted(self.restored.items())),
+        ]
+        return "\n".join(lines) + "\n" + kernel.refusal_metrics(self.firewall)
 
     def _loaded(self) -> bool | None:
         """Every table there; False when one is missing; None when the kernel did not say of one."""

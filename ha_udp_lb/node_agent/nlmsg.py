@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import struct
+from collections.abc import Iterator
 
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLA_TYPE_MASK = 0x3FFF
@@ -38,11 +39,15 @@ def attribute(kind: int, payload: bytes) -> bytes:
 
 def attributes(data: bytes) -> dict[int, bytes]:
     """Attribute type (flags masked) → payload, for each attribute in `data`."""
-    found, offset = {}, 0
+    return dict(each_attribute(data))
+
+
+def each_attribute(data: bytes) -> Iterator[tuple[int, bytes]]:
+    """(type with flags masked, payload) of each attribute in `data`, repeated types included (a list)."""
+    offset = 0
     while offset + 4 <= len(data):
         length, kind = struct.unpack_from("=HH", data, offset)
         if length < 4:
-            break
-        found[kind & NLA_TYPE_MASK] = data[offset + 4 : offset + length]
+            return
+        yield kind & NLA_TYPE_MASK, data[offset + 4 : offset + length]
         offset += length + (-length % 4)
-    return found

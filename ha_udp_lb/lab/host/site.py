@@ -215,6 +215,10 @@ def start_node(
     shutil.copytree(
         source / "files", root / ("" if bundle else PATHS.staging.lstrip("/")), symlinks=True, dirs_exist_ok=True
     )
+    if not bundle:
+        # Uploaded before the staging step ran, which would count this node as staged by an older
+        # program (one owner) besides itself: its teardown would then leave it be.
+        (root / PATHS.owners.lstrip("/")).write_text("0\n")
     scratch.mkdir(parents=True)
     shutil.copy(source / "commands.sh", scratch / "commands.sh")
     return NodeState(
