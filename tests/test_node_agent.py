@@ -10,6 +10,7 @@ from ha_udp_lb.node_agent.judge import CheckSettings, HostEvidence, Verdict, all
 from ha_udp_lb.node_agent.kernel import KernelPool
 from ha_udp_lb.node_agent.pools import mark_down, marked_down
 from ha_udp_lb.node_agent.probes import ECHO_ID, EchoReply, PortUnreachable, checksum, echo_request, parse
+from ha_udp_lb.node_agent.settings import tally
 from ha_udp_lb.node_agent.steps import keep_turning
 
 CHECK = CheckSettings(interval=0.2, timeout=0.05, fall=2, rise=2, hold_down=5.0, probe="udp")
@@ -56,6 +57,23 @@ def test_tcp_check_failures_count_like_misses() -> None:
     assert judge(UP, 2055, evidence, tcp, S) is UP
     evidence.check_failures[8080] = 2
     assert "tcp check on port 8080" in judge(UP, 2055, evidence, tcp, S).reason
+
+
+def test_one_refused_connect_closes_the_port_a_timeout_needs_fall_in_a_row() -> None:
+    """A reset is the host saying nothing listens (as a port unreachable is): the collector process is
+    gone, and waiting for `fall` of them would cost an interval each. A timeout proves nothing alone."""
+    tcp = CheckSettings(**{**CHECK.__dict__, "probe": "tcp", "port": 8080, "fall": 3, "echo": False})
+    evidence = HostEvidence()
+    tally(evidence, 8080, "failed", S)
+    assert judge(UP, 2055, evidence, tcp, S) is UP
+    tally(evidence, 8080, "refused", 2 * S)
+    down = judge(UP, 2055, evidence, tcp, 2 * S)
+    assert not down.up and "refused" in down.reason
+    # Back only after the hold-down counted from that refusal.
+    for at in (3, 4):
+        tally(evidence, 8080, "passed", at * S)
+    assert not judge(down, 2055, evidence, tcp, 6 * S).up
+    assert judge(down, 2055, evidence, tcp, 7 * S).up
 
 
 def test_a_pool_never_marks_every_collector_down() -> None:

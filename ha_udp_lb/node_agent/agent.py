@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import select
+import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -17,7 +18,7 @@ from .judge import Verdict, all_silent, judge, usable
 from .kernel_plane import KernelPlane
 from .lock import held
 from .node_facts import NodeFacts
-from .probes import EchoReply, PortUnreachable, Wire
+from .probes import EchoReply, Outcome, PortUnreachable, Wire
 from .settings import Host, pool_configs, probe_hosts, tally
 from .steps import isolated, keep_turning
 from .template_keeper import TemplateKeeper
@@ -42,7 +43,7 @@ class Agent:
         saved = report.load_views(self.state_path)
         start = Verdict(True, now, "assumed healthy when the agent started")
         self.views = {p.name: {b: saved.get(p.name, {}).get(b, start) for b in p.backends} for p in self.pools}
-        self.checks: dict[tuple[str, int], Future[bool] | None] = {}
+        self.checks: dict[tuple[str, int], Future[Outcome] | None] = {}
         self.next_check_ns: dict[tuple[str, int], int] = {}
         self.sent: dict[tuple[str, str], int] = {}
         self.transitions: list[dict[str, object]] = []
@@ -89,8 +90,9 @@ class Agent:
             self._isolated("templates", self.templates.table_replaced, None, now)
         wake = min(wake, self._isolated("announce", self.announcer.follow, later, now))
         wake = min(wake, self._isolated("replay", self.templates.replay, later, now))
-        readable = [*self.wire.icmp.values(), *self.templates.sockets()]
+        readable: list[socket.socket | int] = [*self.wire.icmp.values(), *self.templates.sockets(), self.wire.checked]
         ready, _, _ = select.select(readable, [], [], max(0, wake - now) / 1e9)
+        self.wire.take_wakes()  # a check that finished woke us: the next turn, at once, takes it in
         now = time.monotonic_ns()
         if set(ready) & set(self.templates.sockets()):
             self._isolated("templates", self.templates.take, None, now)
@@ -189,8 +191,7 @@ class Agent:
                 evidence = self.hosts[address].evidence
                 if future is not None and future.done():
                     # A check that raised failed: counted, and its collector judged on it like any other.
-                    ok = isolated(self.errors, "check", future.result, False)
-                    tally(evidence, check.port, ok, now)
+                    tally(evidence, check.port, isolated(self.errors, "check", future.result, "failed"), now)
                     self.checks[key] = None
                 if self.checks.get(key) is None and now >= self.next_check_ns.get(key, 0):
                     self.checks[key] = self.wire.check(check.probe, address, check.port, check.path, check.timeout)

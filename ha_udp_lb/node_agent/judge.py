@@ -3,7 +3,8 @@
 Evidence per collector host: echo replies and misses (absence of evidence: `fall` misses in a row are
 needed), ICMP port unreachables (positive evidence that nothing listens: one is enough, because hosts
 send at most ~1 per second after a burst of 6, so waiting for more would cost seconds), and the
-optional TCP/HTTP check's results. A collector comes back only after `hold_down` seconds with no
+optional TCP/HTTP check's results (a refused connect, a reset, is such evidence too: one is enough;
+a timeout or a bad answer needs `fall` in a row). A collector comes back only after `hold_down` seconds with no
 evidence against it, so a flapping collector does not drag exporters to and fro."""
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class HostEvidence:
     """Port → when the last ICMP port unreachable for it arrived."""
     check_failures: dict[int, int] = field(default_factory=dict)
     """TCP/HTTP check port → failures in a row."""
+    check_refused_ns: dict[int, int] = field(default_factory=dict)
+    """TCP/HTTP check port → when a connect to it was last refused (a reset: nothing listens)."""
     check_successes: dict[int, int] = field(default_factory=dict)
     last_check_failure_ns: dict[int, int] = field(default_factory=dict)
     rtt_s: float | None = None
@@ -83,6 +86,8 @@ def _failing(previous: Verdict, port: int, evidence: HostEvidence, check: CheckS
         return f"{SILENT}: {evidence.misses} echo requests unanswered"
     if check.probe == "udp" and evidence.refused_ns.get(port, 0) > previous.since_ns:
         return f"port {port} closed: ICMP port unreachable"
+    if check.port is not None and evidence.check_refused_ns.get(check.port, 0) > previous.since_ns:
+        return f"{check.probe} check on port {check.port} refused: nothing listens"
     if check.port is not None and evidence.check_failures.get(check.port, 0) >= check.fall:
         return f"{check.probe} check on port {check.port} failed {evidence.check_failures[check.port]} times"
     return None

@@ -10,7 +10,7 @@ import os
 import socket
 import struct
 
-from .nlmsg import NLMSG_ERROR, attribute, attributes, each_attribute, replies
+from .nlmsg import NLA_TYPE_MASK, NLMSG_ERROR, attribute, attributes, each_attribute, replies
 
 NETLINK_NETFILTER = 12
 NFNL_SUBSYS_NFTABLES = 10
@@ -79,6 +79,9 @@ NLA_F_NESTED, NLM_F_CREATE = 0x8000, 0x400
 ELEMENTS_PER_MESSAGE = 1000
 """A nested attribute's length is 16 bits: elements go in messages of at most this many."""
 
+SLOT_KEY_SIZE = 4
+SLOT_KEY_HEADERS = struct.pack("=HHHH", 12, NFTA_SET_ELEM_KEY | NLA_F_NESTED, 8, NFTA_DATA_VALUE)
+"""attribute(NFTA_SET_ELEM_KEY | NLA_F_NESTED, attribute(NFTA_DATA_VALUE, slot)) without the slot."""
 Element = tuple[bytes, bytes]
 """(key, value) as the kernel stores them: the slot in host order, the value in network order."""
 
@@ -89,16 +92,24 @@ def _message(kind: int, flags: int, family: int, res_id: int, body: bytes, seq: 
 
 
 def _elements(table: str, map_name: str, elements: list[Element], with_values: bool) -> bytes:
-    items = b""
+    # A dead collector's slots go in one transaction; the values are a handful of collectors, so each
+    # value's attribute is built once (building them per slot was most of a swap's time in Python).
+    values: dict[bytes, bytes] = {}
+    items = []
     for key, value in elements:
-        inner = attribute(NFTA_SET_ELEM_KEY | NLA_F_NESTED, attribute(NFTA_DATA_VALUE, key))
+        if len(key) == SLOT_KEY_SIZE:  # a slot: the nested key's headers are always the same
+            inner = SLOT_KEY_HEADERS + key
+        else:
+            inner = attribute(NFTA_SET_ELEM_KEY | NLA_F_NESTED, attribute(NFTA_DATA_VALUE, key))
         if with_values:
-            inner += attribute(NFTA_SET_ELEM_DATA | NLA_F_NESTED, attribute(NFTA_DATA_VALUE, value))
-        items += attribute(NFTA_LIST_ELEM | NLA_F_NESTED, inner)
+            if value not in values:
+                values[value] = attribute(NFTA_SET_ELEM_DATA | NLA_F_NESTED, attribute(NFTA_DATA_VALUE, value))
+            inner += values[value]
+        items.append(struct.pack("=HH", 4 + len(inner), NFTA_LIST_ELEM | NLA_F_NESTED) + inner)
     return (
         attribute(NFTA_SET_ELEM_LIST_TABLE, table.encode() + b"\0")
         + attribute(NFTA_SET_ELEM_LIST_SET, map_name.encode() + b"\0")
-        + attribute(NFTA_SET_ELEM_LIST_ELEMENTS | NLA_F_NESTED, items)
+        + attribute(NFTA_SET_ELEM_LIST_ELEMENTS | NLA_F_NESTED, b"".join(items))
     )
 
 
@@ -171,9 +182,20 @@ def map_elements(table: str, map_name: str) -> dict[bytes, bytes]:
     found = {}
     for _, payload in _ask(NFT_MSG_GETSETELEM, NLM_F_DUMP, request):
         for _, element in each_attribute(attributes(payload).get(NFTA_SET_ELEM_LIST_ELEMENTS, b"")):
-            parts = attributes(element)
-            key = attributes(parts.get(NFTA_SET_ELEM_KEY, b"")).get(NFTA_DATA_VALUE)
-            value = attributes(parts.get(NFTA_SET_ELEM_DATA, b"")).get(NFTA_DATA_VALUE)
-            if key is not None and value is not None:
-                found[key] = value
+            parts = _first_values(element)
+            if NFTA_SET_ELEM_KEY in parts and NFTA_SET_ELEM_DATA in parts:
+                found[parts[NFTA_SET_ELEM_KEY]] = parts[NFTA_SET_ELEM_DATA]
+    return found
+
+
+def _first_values(element: bytes) -> dict[int, bytes]:
+    """Nested attribute type → the payload of the first attribute inside it (a key's or data's
+    NFTA_DATA_VALUE): what attributes() twice over would find, at a fraction of the cost for 8,191 slots."""
+    found, offset = {}, 0
+    while offset + 8 <= len(element):
+        length, kind, inner = struct.unpack_from("=HHH", element, offset)
+        if length < 4 or inner < 4:
+            break
+        found[kind & NLA_TYPE_MASK] = element[offset + 8 : offset + 4 + inner]
+        offset += length + (-length % 4)
     return found

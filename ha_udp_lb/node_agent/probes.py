@@ -13,6 +13,7 @@ import struct
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Literal
 
 ECHO_ID = os.getpid() & 0xFFFF
 V4_ECHO_REQUEST, V4_ECHO_REPLY, V4_UNREACHABLE, V4_PORT_UNREACHABLE = 8, 0, 3, 3
@@ -105,6 +106,8 @@ class Wire:
             self.udp[version].setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             self.udp[version].setblocking(False)
         self._checks = ThreadPoolExecutor(max_workers=8, thread_name_prefix="check")
+        self.checked, self._check_done = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        """Readable when a check has finished: the agent's loop wakes for it, not at its next timer."""
 
     def echo(self, address: str, seq: int) -> None:
         version = ipaddress.ip_address(address).version
@@ -124,8 +127,18 @@ class Wire:
             if message is not None:
                 yield message
 
-    def check(self, probe: str, address: str, port: int, path: str | None, timeout: float) -> Future[bool]:
-        return self._checks.submit(_tcp if probe == "tcp" else _http, address, port, path or "/", timeout)
+    def check(self, probe: str, address: str, port: int, path: str | None, timeout: float) -> Future[Outcome]:
+        future = self._checks.submit(_tcp if probe == "tcp" else _http, address, port, path or "/", timeout)
+        future.add_done_callback(self._wake)
+        return future
+
+    def _wake(self, _done: Future[Outcome]) -> None:
+        with contextlib.suppress(BlockingIOError):  # full: the loop is awake already
+            os.write(self._check_done, b"\0")
+
+    def take_wakes(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            os.read(self.checked, 4096)
 
     @staticmethod
     def _send(sock: socket.socket, data: bytes, target: tuple[str, int]) -> None:
@@ -134,20 +147,29 @@ class Wire:
             sock.sendto(data, target)
 
 
-def _tcp(address: str, port: int, path: str, timeout: float) -> bool:
+Outcome = Literal["passed", "refused", "failed"]
+"""A TCP/HTTP check's result. "refused": the host answered the connect with a reset, nothing listens
+there (positive evidence, as a port unreachable is); "failed": a timeout or a bad answer."""
+
+
+def _tcp(address: str, port: int, path: str, timeout: float) -> Outcome:
     try:
         socket.create_connection((address, port), timeout=timeout).close()
+    except ConnectionRefusedError:
+        return "refused"
     except OSError:
-        return False
-    return True
+        return "failed"
+    return "passed"
 
 
-def _http(address: str, port: int, path: str, timeout: float) -> bool:
+def _http(address: str, port: int, path: str, timeout: float) -> Outcome:
     connection = http.client.HTTPConnection(address, port, timeout=timeout)
     try:
         connection.request("GET", path)
-        return 200 <= connection.getresponse().status < 300
+        return "passed" if 200 <= connection.getresponse().status < 300 else "failed"
+    except ConnectionRefusedError:
+        return "refused"
     except (OSError, http.client.HTTPException):
-        return False
+        return "failed"
     finally:
         connection.close()

@@ -9,6 +9,7 @@ from typing import Any
 
 from .judge import CheckSettings, HostEvidence
 from .kernel import KernelPool
+from .probes import Outcome
 
 
 @dataclass
@@ -58,8 +59,10 @@ def pool_configs(config: dict[str, Any]) -> list[PoolConfig]:
     return pools
 
 
-def tally(evidence: HostEvidence, port: int, ok: bool, now: int) -> None:
-    if ok:
+def tally(evidence: HostEvidence, port: int, outcome: Outcome, now: int) -> None:
+    if outcome == "refused":
+        evidence.check_refused_ns[port] = now
+    if outcome == "passed":
         evidence.check_successes[port] = evidence.check_successes.get(port, 0) + 1
         evidence.check_failures[port] = 0
     else:

@@ -2,12 +2,15 @@
 record of every probe it receives to RECORDS, keeps per-port datagram counts in COUNTERS (JSON), and
 writes every other non-empty datagram's port, sender, length and SHA-256 as a JSON line to
 RECORDS.others (what a collector would be handed: tests compare it with what the exporters sent).
+Like goflow2, it answers HTTP on TCP HEALTH_PORT with 200 while it runs: a health endpoint for
+`probe: tcp`/`http` checks, gone with the process.
 
 Usage: python -m ha_udp_lb.lab.agents.sink RECORDS COUNTERS PORT...
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import selectors
@@ -21,6 +24,8 @@ from typing import cast
 from .wire import RECEIVED, decode_probe
 
 COUNTERS_EVERY_S = 0.2
+HEALTH_PORT = 8080
+HEALTHY = b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n"
 
 
 def main(argv: list[str]) -> None:
@@ -35,12 +40,18 @@ def main(argv: list[str]) -> None:
         sock.setblocking(False)
         selector.register(sock, selectors.EVENT_READ, port)
         counts[port] = 0
+    health = socket.create_server(("0.0.0.0", HEALTH_PORT), reuse_port=False)
+    health.setblocking(False)
+    selector.register(health, selectors.EVENT_READ, "health")
     write_counters(counters_path, counts)
     last_counters = time.monotonic()
     with Path(records_path).open("ab") as records, Path(records_path + ".others").open("a") as others:
         while True:
             for key, _ in selector.select(timeout=COUNTERS_EVERY_S):
                 sock, port = cast(socket.socket, key.fileobj), key.data
+                if port in ("health", "request"):
+                    _answer_health(selector, sock, port)
+                    continue
                 while True:
                     try:
                         datagram, sender = sock.recvfrom(65535)
@@ -58,6 +69,21 @@ def main(argv: list[str]) -> None:
             if time.monotonic() - last_counters >= COUNTERS_EVERY_S:
                 write_counters(counters_path, counts)
                 last_counters = time.monotonic()
+
+
+def _answer_health(selector: selectors.BaseSelector, sock: socket.socket, kind: str) -> None:
+    """A connection accepted, then its request read (unread, closing would reset it) and answered."""
+    if kind == "health":
+        with contextlib.suppress(BlockingIOError):
+            connection, _ = sock.accept()
+            connection.setblocking(False)
+            selector.register(connection, selectors.EVENT_READ, "request")
+        return
+    selector.unregister(sock)
+    with contextlib.suppress(OSError):
+        sock.recv(4096)
+        sock.sendall(HEALTHY)
+    sock.close()
 
 
 def _other(port: int, sender: tuple[str, int], datagram: bytes) -> dict[str, object]:
