@@ -30,7 +30,9 @@ $PY bench/counts.py 30 8 > bench/summaries/counts.json
 # Template continuity: the gap a collector's death leaves in NetFlow v9/IPFIX decoding, replay on and off.
 $PY bench/template_gap.py --trials 20 > bench/summaries/template-gap.json
 $PY bench/template_gap.py --trials 10 --template-every 20 > bench/summaries/template-gap-20.json
-$PY bench/template_gap.py --trials 5 --reweight > bench/summaries/template-reweight.json
+$PY bench/template_gap.py --trials 20 --reweight > bench/summaries/template-reweight.json
+$PY bench/template_gap.py --trials 20 --return > bench/summaries/template-return.json
+$PY bench/echo_filtered.py 20 600 | grep -v '^trial' > bench/summaries/echo-filtered.json
 # routing bgp in the routed lab: every drill at BFD 20 ms, the failures at 10 and 50 ms and 10 ms x 10, and
 # with BIRD 2 as the router at 20 ms x 3, 5 and 6; the saturated soaks and the machine's own stalls without
 # the lab, then the drills on booted hosts (~3.5 hours).

@@ -8,7 +8,8 @@ first record. Root, no lab up; ~13 s a trial.
 
     venv/bin/python bench/template_gap.py [--trials 20] > bench/summaries/template-gap.json
     venv/bin/python bench/template_gap.py --trials 10 --template-every 20 > bench/summaries/template-gap-20.json
-    venv/bin/python bench/template_gap.py --trials 5 --reweight > bench/summaries/template-reweight.json"""
+    venv/bin/python bench/template_gap.py --trials 20 --reweight > bench/summaries/template-reweight.json
+    venv/bin/python bench/template_gap.py --trials 20 --return > bench/summaries/template-return.json"""
 
 from __future__ import annotations
 
@@ -30,8 +31,12 @@ PLANES = {"kernel": ("nfcapd", 0.5), "nginx": ("nfacctd", 1.0)}
 """Plane → the collector behind it and the failover window (as tests/test_template_continuity.py)."""
 
 
-def trials(plane: str, replay: bool, count: int, failover: bool = False, every: int = NEVER) -> list[Outcome]:
-    """With `failover`, the master's cable is pulled 1.5 s in and the collector killed 1 s later."""
+def trials(
+    plane: str, replay: bool, count: int, failover: bool = False, every: int = NEVER, returning: bool = False
+) -> list[Outcome]:
+    """With `failover`, the master's cable is pulled 1.5 s in and the collector killed 1 s later; with
+    `returning`, the killed collector starts again (empty) 1 s after its death and takes its exporters
+    back after the hold-down (as tests/test_template_continuity.py)."""
     kind, window_s = PLANES[plane]
     moved: list[Outcome] = []
     for _ in range(count):
@@ -47,6 +52,8 @@ def trials(plane: str, replay: bool, count: int, failover: bool = False, every: 
                 kill_after_s=kill_after_s,
                 failover_after_s=failover_after_s,
                 template_every=every,
+                packets=550 if returning else 200,
+                revive_after_s=2.5 if returning else None,
             )
             moved += [o for o in outcomes if o.moved]
         finally:
@@ -96,7 +103,13 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=20)
     parser.add_argument("--template-every", type=int, help="the exporters refresh their templates every N packets")
     parser.add_argument("--reweight", action="store_true", help="a deploy that moves exporters instead of a kill")
+    parser.add_argument("--return", dest="returning", action="store_true", help="the killed collector returns")
     args = parser.parse_args()
+    if args.returning:  # kernel plane, replay on: every record back home decoded at the returned collector
+        moved = trials("kernel", True, args.trials, returning=True)
+        returned = {**summary(moved), "exporters_back_home": sum(1 for o in moved if o.back_home > 0)}
+        print(json.dumps({"trials": args.trials, "collector_returns": True, "kernel, replay on": returned}, indent=2))
+        return
     if args.reweight:
         results = {f"kernel, replay {'on' if r else 'off'}": reweighted(r, args.trials) for r in (True, False)}
         print(json.dumps({"trials": args.trials, "reweight": True, **results}, indent=2))

@@ -63,6 +63,7 @@ def template_pools(stack: Stack) -> list[dict[str, Any]]:
             "port": p.port,
             "plane": p.data_plane,
             "options_set": f"{kernel_id(p.name)}_options",
+            "collectors": [[str(b.address), b.port] for b in p.backends],
         }
         for p in stack.pools
         if p.replays_templates

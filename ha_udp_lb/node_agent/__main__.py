@@ -1,6 +1,8 @@
 """python3 -m ha_udp_lb.node_agent run CONFIG   probe and act until stopped (the systemd unit, the container, the lab)
 python3 -m ha_udp_lb.node_agent mark CONFIG  mark the last known dead collectors in freshly installed pool files
-                                   (apply runs it before reloading nginx, so a deploy never revives one)"""
+                                   (apply runs it before reloading nginx, so a deploy never revives one)
+python3 -m ha_udp_lb.node_agent preseed CONFIG  give every collector the kept exporters' templates (apply runs
+                                   it before loading a new table, which may move exporters)"""
 
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from .judge import Verdict, usable
 from .kernel_plane import KernelPlane
 from .report import load_views
 from .settings import pool_configs
+from .template_preseed import preseed
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] not in ("run", "mark"):
+    if len(argv) != 2 or argv[0] not in ("run", "mark", "preseed"):
         print(__doc__, file=sys.stderr)
         return 2
     command, config_path = argv
@@ -28,6 +31,9 @@ def main(argv: list[str]) -> int:
         load(config_path).run()
         return 0
     config = json.loads(Path(config_path).read_text())
+    if command == "preseed":
+        print(f"ha-udp-lb health: {preseed(config)} template packets given to the collectors before the new table")
+        return 0
     views = load_views(config["state"])
     configs = pool_configs(config)
     # The last known verdicts, or every collector healthy (as the new files have them).
