@@ -110,6 +110,22 @@ def test_a_health_change_swaps_exactly_the_changed_slots_encoded_as_the_kernel_k
     assert transaction(pool, after, after) == {}
 
 
+def test_a_map_whose_value_a_slot_keeps_is_left_alone() -> None:
+    """Collectors sharing a port: only the addresses map changes (the kernel does half the work); two
+    collectors on one host: only the ports map; a slot held as unknown (-1) is written in both."""
+    same_port = [(f"198.18.0.{21 + i}:2055", f"198.18.0.{21 + i}", 2055) for i in range(3)]
+    pool = KernelPool("ha_udp_lb", "p_netflow", "/etc/ha-udp-lb/kernel.nft", same_port, [1, 1, 1], 8191)
+    maps = transaction(pool, pool.base, pool.table_for({"198.18.0.22:2055", "198.18.0.23:2055"}))
+    assert len(maps["p_netflow_addrs"]) == pool.base.count(0) and maps["p_netflow_ports"] == []
+    one_host = [(f"198.18.0.21:{2055 + i}", "198.18.0.21", 2055 + i) for i in range(3)]
+    pool = KernelPool("ha_udp_lb", "p_netflow", "/etc/ha-udp-lb/kernel.nft", one_host, [1, 1, 1], 8191)
+    maps = transaction(pool, pool.base, pool.table_for({"198.18.0.21:2056", "198.18.0.21:2057"}))
+    assert maps["p_netflow_addrs"] == [] and len(maps["p_netflow_ports"]) == pool.base.count(0)
+    unknown = [-1, *pool.base[1:]]
+    maps = transaction(pool, unknown, pool.base)
+    assert [len(maps["p_netflow_addrs"]), len(maps["p_netflow_ports"])] == [1, 1]
+
+
 def test_a_slot_whose_owner_is_down_goes_to_its_highest_scoring_healthy_collector() -> None:
     """The rankings are the rendezvous order: checked against the weighted score computed directly."""
     names = [f"198.18.0.{21 + i}:2055" for i in range(4)]

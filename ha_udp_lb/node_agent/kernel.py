@@ -52,14 +52,24 @@ def transaction(pool: KernelPool, before: list[int], after: list[int]) -> dict[s
     if not changed:
         return {}
     # Each collector's address and port packed once, not once per slot: a third of 8,191 slots moves
-    # when one of three collectors dies, and this runs before they move.
+    # when one of three collectors dies, and this runs before they move. And each map only where its
+    # value changes: collectors of a pool mostly share their port, so the ports map mostly stays, and
+    # the kernel's share of a swap (a deletion and an addition per element) halves.
     addrs = [ipaddress.ip_address(address).packed for _, address, _ in pool.backends]
     ports = [struct.pack("!H", port) for _, _, port in pool.backends]
-    keys = [struct.pack("=I", slot) for slot in changed]
     return {
-        f"{pool.id}_addrs": [(key, addrs[after[slot]]) for key, slot in zip(keys, changed, strict=True)],
-        f"{pool.id}_ports": [(key, ports[after[slot]]) for key, slot in zip(keys, changed, strict=True)],
+        f"{pool.id}_addrs": _differing(changed, before, after, addrs),
+        f"{pool.id}_ports": _differing(changed, before, after, ports),
     }
+
+
+def _differing(slots: list[int], before: list[int], after: list[int], values: list[bytes]) -> list[netlink.Element]:
+    """(slot key, new value) of `slots` whose value changes; a slot held as -1 (unknown) always does."""
+    return [
+        (struct.pack("=I", slot), values[after[slot]])
+        for slot in slots
+        if before[slot] < 0 or values[before[slot]] != values[after[slot]]
+    ]
 
 
 def held(pool: KernelPool) -> list[int]:

@@ -77,11 +77,11 @@ class KernelPlane:
 
     def verify(self) -> bool:
         """Do the slot maps hold what the agent set? Asked each turn, read only when the ruleset's generation
-        moved since they last did (any transaction on the node, the agent's own swaps included). Slots
-        that differ are counted and held as found, so that the next sync puts back exactly those.
-        False when some differ."""
+        moved since they last did (any transaction on the node but the agent's own swaps) and the table is
+        there (`keep` loads a missing one). Slots that differ are counted and held as found, so that the
+        next sync puts back exactly those. False when some differ."""
         generation = netlink.generation() if self.pools else None
-        if generation is None or generation == self.generation:
+        if generation is None or generation == self.generation or self._loaded() is not True:
             return True
         differing = {}
         for name, pool in self.pools.items():
