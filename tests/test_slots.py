@@ -8,11 +8,20 @@ import subprocess
 import sys
 from collections import Counter
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ha_udp_lb.core.project import REPO
 from ha_udp_lb.node_agent.kernel import KernelPool, transaction
+from ha_udp_lb.node_agent.netlink import (
+    NFTA_DATA_VALUE,
+    NFTA_SET_ELEM_DATA,
+    NFTA_SET_ELEM_KEY,
+    NLA_F_NESTED,
+    _first_values,
+)
+from ha_udp_lb.node_agent.nlmsg import attribute
 from ha_udp_lb.slot_table import _score, base_table, rankings, table, table_size
 
 BACKENDS = st.lists(
@@ -124,6 +133,24 @@ def test_a_map_whose_value_a_slot_keeps_is_left_alone() -> None:
     unknown = [-1, *pool.base[1:]]
     maps = transaction(pool, unknown, pool.base)
     assert [len(maps["p_netflow_addrs"]), len(maps["p_netflow_ports"])] == [1, 1]
+
+
+@pytest.mark.parametrize("order", ["key data", "flags key data", "key flags data", "key data flags"])
+def test_a_dumped_element_yields_its_slot_and_collector_whatever_else_it_carries(order: str) -> None:
+    """How the agent reads the kernel's slot maps back (netlink.map_elements): an element's flags or
+    timeout, wherever the kernel puts them, neither hide nor replace its key and value."""
+    parts = {
+        "key": attribute(NFTA_SET_ELEM_KEY | NLA_F_NESTED, attribute(NFTA_DATA_VALUE, struct.pack("=I", 5))),
+        "data": attribute(NFTA_SET_ELEM_DATA | NLA_F_NESTED, attribute(NFTA_DATA_VALUE, bytes([198, 18, 0, 21]))),
+        "flags": attribute(3, struct.pack("!I", 1)),
+    }
+    found = _first_values(b"".join(parts[name] for name in order.split()))
+    assert found == {NFTA_SET_ELEM_KEY: struct.pack("=I", 5), NFTA_SET_ELEM_DATA: bytes([198, 18, 0, 21])}
+    unmarked = {
+        name: part[:2] + struct.pack("=H", struct.unpack_from("=H", part, 2)[0] & ~NLA_F_NESTED) + part[4:]
+        for name, part in parts.items()
+    }  # as the kernel dumps them: nested, not flagged so
+    assert _first_values(b"".join(unmarked[name] for name in order.split())) == found
 
 
 def test_a_slot_whose_owner_is_down_goes_to_its_highest_scoring_healthy_collector() -> None:

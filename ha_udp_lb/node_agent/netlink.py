@@ -189,13 +189,16 @@ def map_elements(table: str, map_name: str) -> dict[bytes, bytes]:
 
 
 def _first_values(element: bytes) -> dict[int, bytes]:
-    """Nested attribute type → the payload of the first attribute inside it (a key's or data's
-    NFTA_DATA_VALUE): what attributes() twice over would find, at a fraction of the cost for 8,191 slots."""
+    """The element's key and data → the payload of the first attribute inside each (its NFTA_DATA_VALUE):
+    what attributes() twice over would find, at a fraction of the cost for 8,191 slots. The rest (flags,
+    a timeout) is passed over; the kernel does not always mark nested attributes as such."""
     found, offset = {}, 0
-    while offset + 8 <= len(element):
-        length, kind, inner = struct.unpack_from("=HHH", element, offset)
-        if length < 4 or inner < 4:
+    while offset + 4 <= len(element):
+        length, kind = struct.unpack_from("=HH", element, offset)
+        if length < 4:
             break
-        found[kind & NLA_TYPE_MASK] = element[offset + 8 : offset + 4 + inner]
+        if kind & NLA_TYPE_MASK in (NFTA_SET_ELEM_KEY, NFTA_SET_ELEM_DATA) and length >= 8:
+            (inner,) = struct.unpack_from("=H", element, offset + 4)
+            found[kind & NLA_TYPE_MASK] = element[offset + 8 : offset + 4 + max(inner, 4)]
         offset += length + (-length % 4)
     return found
