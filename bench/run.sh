@@ -32,6 +32,7 @@ $PY bench/template_gap.py --trials 20 > bench/summaries/template-gap.json
 $PY bench/template_gap.py --trials 10 --template-every 20 > bench/summaries/template-gap-20.json
 $PY bench/template_gap.py --trials 20 --reweight > bench/summaries/template-reweight.json
 $PY bench/template_gap.py --trials 20 --return > bench/summaries/template-return.json
+$PY bench/slot_swap.py 20 > bench/summaries/slot-swap.json
 $PY bench/echo_filtered.py 20 600 | grep -v '^trial' > bench/summaries/echo-filtered.json
 # routing bgp in the routed lab: every drill at BFD 20 ms, the failures at 10 and 50 ms and 10 ms x 10, and
 # with BIRD 2 as the router at 20 ms x 3, 5 and 6; the saturated soaks and the machine's own stalls without

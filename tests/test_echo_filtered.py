@@ -58,8 +58,12 @@ def test_a_killed_collectors_exporters_are_re_homed_and_nobody_elses(without_ech
     assert not trial.failed, f"{trial.failed}; {trial.lost=}, {trial.moved=}"
 
 
-def test_with_echo_left_on_the_pools_panic_and_say_the_network_is_silent() -> None:
-    for state in _lab(WITH_ECHO):
-        node = state.nodes[0]
-        assert metric(node, 'ha_udp_lb_pool_all_silent{pool="netflow"}', wait_s=10, until=1) == 1
-        assert metric(node, 'ha_udp_lb_pool_panicking{pool="netflow"}', wait_s=5, until=1) == 1
+@pytest.fixture
+def with_echo() -> Iterator[LabState]:
+    yield from _lab(WITH_ECHO)
+
+
+def test_with_echo_left_on_the_pools_panic_and_say_the_network_is_silent(with_echo: LabState) -> None:
+    node = with_echo.nodes[0]
+    assert metric(node, 'ha_udp_lb_pool_all_silent{pool="netflow"}', wait_s=10, until=1) == 1
+    assert metric(node, 'ha_udp_lb_pool_panicking{pool="netflow"}', wait_s=5, until=1) == 1

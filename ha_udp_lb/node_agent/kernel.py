@@ -72,7 +72,7 @@ def _differing(slots: list[int], before: list[int], after: list[int], values: li
     ]
 
 
-def held(pool: KernelPool) -> list[int]:
+def read_slots(pool: KernelPool) -> list[int]:
     """The slots as the kernel holds them: each slot's backend index, -1 where it names no collector of
     the pool (or the slot is missing)."""
     addrs = netlink.map_elements(pool.table, f"{pool.id}_addrs")

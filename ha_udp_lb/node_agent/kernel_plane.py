@@ -86,7 +86,7 @@ class KernelPlane:
         differing = {}
         for name, pool in self.pools.items():
             believed = self.tables.get(name)
-            found = kernel.held(pool)
+            found = kernel.read_slots(pool)
             count = sum(old != new for old, new in zip(found, believed or found, strict=True))
             if count:
                 differing[name], self.tables[name] = count, found
